@@ -51,6 +51,12 @@ class Arena {
   // Total bytes reserved from the system (chunks), for limits and stats.
   size_t reserved() const { return reserved_; }
 
+  // Large blocks are allocated one by one and can grow with realloc (which
+  // remaps pages instead of copying for big blocks), so a list of 10^6 items
+  // is not copied on every doubling. Freed with the arena.
+  void* AllocateLarge(size_t size);
+  void* ReallocLarge(void* block, size_t old_size, size_t new_size);
+
   // Frees every chunk; the arena can be reused afterwards.
   void Release();
 
@@ -61,9 +67,15 @@ class Arena {
   };
   void* AllocateSlow(size_t size, size_t align);
 
+  struct alignas(16) LargeHeader {
+    LargeHeader* prev;
+    LargeHeader* next;
+  };
+
   char* ptr_ = nullptr;
   char* end_ = nullptr;
   Chunk* head_ = nullptr;
+  LargeHeader* large_ = nullptr;
   size_t next_chunk_ = 16 * 1024;
   size_t reserved_ = 0;
 };
@@ -73,6 +85,8 @@ class Arena {
 template <typename T>
 struct ArenaVec {
   static_assert(std::is_trivially_copyable_v<T>);
+  // Blocks of at least this many bytes are Arena large blocks (realloc'ed).
+  static constexpr size_t kLargeBytes = 64 * 1024;
   T* data = nullptr;
   size_t size = 0;
   size_t capacity = 0;
@@ -89,6 +103,17 @@ struct ArenaVec {
     if (n <= capacity) return;
     size_t cap = capacity ? capacity * 2 : 4;
     if (cap < n) cap = n;
+    if (cap * sizeof(T) >= kLargeBytes) {
+      if (capacity * sizeof(T) >= kLargeBytes) {
+        data = static_cast<T*>(arena.ReallocLarge(data, capacity * sizeof(T), cap * sizeof(T)));
+      } else {
+        T* fresh = static_cast<T*>(arena.AllocateLarge(cap * sizeof(T)));
+        if (size) std::memcpy(static_cast<void*>(fresh), data, size * sizeof(T));
+        data = fresh;
+      }
+      capacity = cap;
+      return;
+    }
     T* fresh = arena.NewArray<T>(cap);
     if (size) std::memcpy(static_cast<void*>(fresh), data, size * sizeof(T));
     data = fresh;

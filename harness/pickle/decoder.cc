@@ -173,6 +173,7 @@ class Decoder {
   }
 
   // ---- opcode families ----
+  void IntRun();
   Status LoadInt();
   Status LoadLong();
   Status LoadFloat();
@@ -238,6 +239,45 @@ Error Decoder::CodecFailure(const pycodecs::CodecError& err) const {
 }
 
 // ---- numbers ----------------------------------------------------------------
+
+// Lengths of BININT1/BININT2/BININT (opcode + argument) and their argument masks.
+struct IntOpTable {
+  uint8_t len[256] = {};
+  uint32_t mask[256] = {};
+  constexpr IntOpTable() {
+    len[static_cast<uint8_t>(Opcode::kBININT1)] = 2;
+    mask[static_cast<uint8_t>(Opcode::kBININT1)] = 0xff;
+    len[static_cast<uint8_t>(Opcode::kBININT2)] = 3;
+    mask[static_cast<uint8_t>(Opcode::kBININT2)] = 0xffff;
+    len[static_cast<uint8_t>(Opcode::kBININT)] = 5;
+    mask[static_cast<uint8_t>(Opcode::kBININT)] = 0xffffffff;
+  }
+};
+constexpr IntOpTable kIntOps;
+
+// After one BININT*, decodes the BININT* opcodes that follow without going
+// back through the dispatch switch: lists of ints are runs of these, and
+// their mixed sizes make the switch's indirect branch unpredictable. The
+// value is computed without branching on the opcode. Runs stop 5 bytes
+// before the end so every read is in bounds; the tail goes through the
+// switch.
+void Decoder::IntRun() {
+  const uint8_t* p = p_;
+  const uint8_t* const end = end_;
+  while (end - p >= 5) {
+    uint8_t op = p[0];
+    uint8_t len = kIntOps.len[op];
+    if (len == 0) break;
+    uint32_t raw;
+    std::memcpy(&raw, p + 1, 4);
+    raw &= kIntOps.mask[op];
+    int64_t v = op == static_cast<uint8_t>(Opcode::kBININT) ? static_cast<int64_t>(static_cast<int32_t>(raw))
+                                                             : static_cast<int64_t>(raw);
+    stack_.push_back(Value::Int(v));
+    p += len;
+  }
+  p_ = p;
+}
 
 // load_int: strtol(base 0) first; a 3-byte line ("01\n", "+1\n", " 0\n") with
 // value 0 or 1 is a bool. Anything strtol cannot take whole goes to int(s, 0),
@@ -419,18 +459,37 @@ Status Decoder::LoadUnicode() {
   return Status::Ok();
 }
 
+bool IsAscii(std::string_view s) {
+  const char* p = s.data();
+  size_t n = s.size();
+  uint64_t acc = 0;
+  while (n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    acc |= w;
+    p += 8;
+    n -= 8;
+  }
+  while (n > 0) {
+    acc |= static_cast<uint8_t>(*p++);
+    --n;
+  }
+  return (acc & 0x8080808080808080ull) == 0;
+}
+
+// The counted str opcodes decode UTF-8 with surrogatepass, and the internal
+// representation is exactly surrogatepass UTF-8: whatever decodes, decodes
+// to its own bytes. So the payload is only validated, then stored (or, in
+// view mode, referenced) as it is.
 Result<Value> Decoder::DecodeUtf8Str(std::string_view payload) {
-  scratch_.clear();
-  pycodecs::CodecError cerr;
-  if (!pycodecs::DecodeUtf8(payload, pycodecs::ErrorHandler::kSurrogatePass, scratch_, cerr)) {
-    return Fail(ErrorKind::kUnicodeDecode, cerr.start);
+  if (!IsAscii(payload)) {
+    scratch_.clear();
+    pycodecs::CodecError cerr;
+    if (!pycodecs::DecodeUtf8(payload, pycodecs::ErrorHandler::kSurrogatePass, scratch_, cerr)) {
+      return Fail(ErrorKind::kUnicodeDecode, cerr.start);
+    }
   }
-  // Valid UTF-8 decodes to itself: reference the input in view mode.
-  if (scratch_.size() == payload.size() && options_.view_input &&
-      std::memcmp(scratch_.data(), payload.data(), payload.size()) == 0) {
-    return doc_.NewStr(payload);
-  }
-  return doc_.NewStr(scratch_);
+  return doc_.NewStr(payload);
 }
 
 Status Decoder::LoadCountedUnicode(int width) {
@@ -845,18 +904,19 @@ Result<Value> Decoder::Run() {
       case Opcode::kNEWTRUE: Push(Value::Bool(true)); continue;
       case Opcode::kNEWFALSE: Push(Value::Bool(false)); continue;
       case Opcode::kBININT1:
-        if (p_ < end_) {
-          Push(Value::Int(*p_++));
-          continue;
-        }
-        return Fail(ErrorKind::kTruncated, 1);
+        if (p_ >= end_) return Fail(ErrorKind::kTruncated, 1);
+        Push(Value::Int(*p_++));
+        IntRun();
+        continue;
       case Opcode::kBININT2:
         if (!Read(2, s, err)) return err;
         Push(Value::Int(s[0] | (s[1] << 8)));
+        IntRun();
         continue;
       case Opcode::kBININT:
         if (!Read(4, s, err)) return err;
         Push(Value::Int(static_cast<int32_t>(Le32(s))));
+        IntRun();
         continue;
       case Opcode::kINT: st = LoadInt(); break;
       case Opcode::kLONG: st = LoadLong(); break;

@@ -1,6 +1,8 @@
 #include "harness/pickle/value.h"
 
 #include <cmath>
+#include <cstdlib>
+#include <new>
 #include <cstring>
 #include <string>
 #include <unordered_map>
@@ -39,7 +41,39 @@ void* Arena::AllocateSlow(size_t size, size_t align) {
   return p;
 }
 
+void* Arena::AllocateLarge(size_t size) {
+  auto* h = static_cast<LargeHeader*>(std::malloc(sizeof(LargeHeader) + size));
+  if (h == nullptr) throw std::bad_alloc();
+  h->prev = nullptr;
+  h->next = large_;
+  if (large_ != nullptr) large_->prev = h;
+  large_ = h;
+  reserved_ += size;
+  return h + 1;
+}
+
+void* Arena::ReallocLarge(void* block, size_t old_size, size_t new_size) {
+  LargeHeader* h = static_cast<LargeHeader*>(block) - 1;
+  LargeHeader* prev = h->prev;
+  LargeHeader* next = h->next;
+  auto* moved = static_cast<LargeHeader*>(std::realloc(h, sizeof(LargeHeader) + new_size));
+  if (moved == nullptr) throw std::bad_alloc();
+  if (prev != nullptr) {
+    prev->next = moved;
+  } else {
+    large_ = moved;
+  }
+  if (next != nullptr) next->prev = moved;
+  reserved_ += new_size - old_size;
+  return moved + 1;
+}
+
 void Arena::Release() {
+  while (large_ != nullptr) {
+    LargeHeader* next = large_->next;
+    std::free(large_);
+    large_ = next;
+  }
   while (head_ != nullptr) {
     Chunk* next = head_->next;
     ::operator delete(head_);
@@ -587,18 +621,22 @@ Result<bool> EqualsImpl(const Value& a, const Value& b, int depth) {
 
 constexpr size_t kScanLimit = 8;
 
+inline uint8_t CtrlTag(uint64_t hash) { return static_cast<uint8_t>(0x80 | (hash >> 57)); }
+
 void IndexInsert(HashIndex& index, uint64_t hash, uint32_t entry) {
   size_t i = hash & index.mask;
-  while (index.slots[i] != 0) i = (i + 1) & index.mask;
-  index.slots[i] = entry + 1;
+  while (index.ctrl[i] != 0) i = (i + 1) & index.mask;
+  index.ctrl[i] = CtrlTag(hash);
+  index.slots[i] = entry;
 }
 
 template <typename Entry>
 void Rebuild(Arena& arena, HashIndex& index, const ArenaVec<Entry>& entries, size_t min_capacity) {
   size_t cap = 16;
   while (cap < min_capacity * 2) cap *= 2;
+  index.ctrl = arena.NewArray<uint8_t>(cap);
+  std::memset(index.ctrl, 0, cap);
   index.slots = arena.NewArray<uint32_t>(cap);
-  std::memset(index.slots, 0, cap * sizeof(uint32_t));
   index.mask = cap - 1;
   for (size_t i = 0; i < entries.size; ++i) IndexInsert(index, entries[i].hash, static_cast<uint32_t>(i));
 }
@@ -616,13 +654,17 @@ Result<int64_t> Find(const ArenaVec<Entry>& entries, const HashIndex& index, con
     }
     return int64_t{-1};
   }
+  const uint8_t tag = CtrlTag(hash);
   size_t i = hash & index.mask;
-  while (uint32_t slot = index.slots[i]) {
-    const Entry& e = entries[slot - 1];
-    if (e.key.Is(key)) return static_cast<int64_t>(slot - 1);
-    if (e.hash == hash) {
-      PC_ASSIGN_OR_RETURN(bool eq, EqualsImpl(e.key, key, 1000));
-      if (eq) return static_cast<int64_t>(slot - 1);
+  while (uint8_t c = index.ctrl[i]) {
+    if (c == tag) {
+      size_t at = index.slots[i];
+      const Entry& e = entries[at];
+      if (e.key.Is(key)) return static_cast<int64_t>(at);
+      if (e.hash == hash) {
+        PC_ASSIGN_OR_RETURN(bool eq, EqualsImpl(e.key, key, 1000));
+        if (eq) return static_cast<int64_t>(at);
+      }
     }
     i = (i + 1) & index.mask;
   }

@@ -176,8 +176,12 @@ struct ListNode {
   ArenaVec<Value> items;
 };
 
-// Open-addressing index into an entries array: slots hold entry index + 1.
+// Open-addressing index into an entries array. A probe reads one control
+// byte per slot (0 empty, else 0x80 | 7 bits of the key's hash), a dense
+// array that stays in cache for tables of 10^5 keys, and touches the entry
+// index and the entry only when the control byte matches.
 struct HashIndex {
+  uint8_t* ctrl = nullptr;
   uint32_t* slots = nullptr;
   size_t mask = 0;  // capacity - 1; 0 when no index is built (small tables scan)
 };
