@@ -135,6 +135,76 @@ TEST(DecoderCoverageTest, EveryOpcodeHasValidAndInvalidCases) {
   }
 }
 
+// Every proper prefix of an accepted pickle is rejected as running out of
+// input (between opcodes) or as truncated (inside one), at an offset inside
+// the prefix.
+TEST(DecoderTruncationTest, EveryPrefixOfEveryAcceptedCase) {
+  int checked = 0;
+  for (const Case& c : Cases()) {
+    if (!Decode(c.input, c.options).ok()) continue;
+    // The first STOP ends decoding; prefixes beyond it still succeed.
+    size_t stop = c.input.size();
+    auto bytes = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(c.input.data()), c.input.size());
+    std::vector<OpcodeAt> ops = ScanOpcodes(bytes);
+    if (!ops.empty() && ops.back().info != nullptr && ops.back().info->op == Opcode::kSTOP) {
+      stop = ops.back().offset;
+    }
+    for (size_t n = 0; n <= stop && n < c.input.size(); ++n) {
+      Result<Document> doc = Decode(std::string_view(c.input).substr(0, n), c.options);
+      ASSERT_FALSE(doc.ok()) << c.name << " prefix " << n;
+      ErrorKind k = doc.error().kind;
+      EXPECT_TRUE(k == ErrorKind::kEndOfInput || k == ErrorKind::kTruncated)
+          << c.name << " prefix " << n << ": " << Describe(doc.error());
+      EXPECT_LE(doc.error().offset, n) << c.name;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 1000);
+}
+
+// Random corruptions of accepted cases: decoding returns (value or error,
+// never a crash or a hang), errors point inside the input, and the result
+// is deterministic.
+TEST(DecoderHostileTest, RandomMutationsNeverCrash) {
+  uint64_t state = 0x9E3779B97F4A7C15ull;
+  auto next = [&state]() {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  int runs = 0;
+  for (const Case& c : Cases()) {
+    if (c.input.empty()) continue;
+    for (int i = 0; i < 40; ++i) {
+      std::string m = c.input;
+      int edits = 1 + static_cast<int>(next() % 3);
+      for (int e = 0; e < edits; ++e) {
+        size_t at = next() % m.size();
+        switch (next() % 4) {
+          case 0: m[at] = static_cast<char>(next()); break;
+          case 1: m[at] ^= static_cast<char>(1 << (next() % 8)); break;
+          case 2: m.insert(at, 1, static_cast<char>(next())); break;
+          default: m.erase(at, 1); break;
+        }
+        if (m.empty()) m = "N";
+      }
+      Result<Document> a = Decode(m, c.options);
+      Result<Document> b = Decode(m, c.options);
+      ASSERT_EQ(a.ok(), b.ok());
+      if (a.ok()) {
+        EXPECT_EQ(ToCanonical(a->root()), ToCanonical(b->root()));
+      } else {
+        EXPECT_LE(a.error().offset, m.size());
+        EXPECT_EQ(a.error().kind, b.error().kind);
+        EXPECT_FALSE(Describe(a.error()).empty());
+      }
+      ++runs;
+    }
+  }
+  EXPECT_GT(runs, 10000);
+}
+
 TEST(DecoderTest, ErrorsCarryOpcodeAndOffset) {
   Result<Document> doc = Decode(std::string_view("N]\x8c\x05" "ab", 6));
   ASSERT_FALSE(doc.ok());
