@@ -56,7 +56,9 @@ class BigInt {
   // Minimal little-endian two's complement (as pickle's LONG1 writes it);
   // empty for zero.
   std::vector<uint8_t> ToTwosComplementLE() const;
-  // Number of decimal digits of |v| (1 for zero).
+  // Number of decimal digits of |v| (1 for zero). Linear, except when |v| is
+  // within rounding error of a power of ten (10**k - 1, 10**k, ...): then it
+  // compares against 10**k exactly, which is quadratic in the size.
   size_t DecimalDigitCount() const;
 
  private:

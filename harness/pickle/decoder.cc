@@ -208,7 +208,7 @@ class Decoder {
   Status LoadNextBuffer();
 
   // Decodes Python 2 string bytes with the Unpickler's encoding/errors.
-  Result<Value> DecodePy2String(std::string_view raw, bool escaped_result);
+  Result<Value> DecodePy2String(std::string_view raw);
   Result<Value> DecodeUtf8Str(std::string_view payload);
   Result<Value> ParseMemoIndex(std::string_view cstr, int64_t& idx);
   Error CodecFailure(const pycodecs::CodecError& err) const;
@@ -380,8 +380,10 @@ Status Decoder::LoadCountedLong(int width) {
 
 // ---- strings ------------------------------------------------------------------
 
-Result<Value> Decoder::DecodePy2String(std::string_view raw, bool escaped_result) {
-  (void)escaped_result;
+Result<Value> Decoder::DecodePy2String(std::string_view raw) {
+  // PyUnicode_Decode returns '' for empty input before it looks the codec
+  // up: S''\n with encoding='nope' is '', not LookupError.
+  if (raw.empty() && encoding_ != pycodecs::Encoding::kBytes) return doc_.NewStr({});
   switch (encoding_) {
     case pycodecs::Encoding::kBytes:
       // PyBytes_FromStringAndSize(s, n) and PyBytes_DecodeEscape's result both
@@ -427,7 +429,7 @@ Status Decoder::LoadString() {
     case pycodecs::EscapeStatus::kTrailingBackslash:
       return Fail(ErrorKind::kTrailingBackslash);
   }
-  PC_ASSIGN_OR_RETURN(Value v, DecodePy2String(bytes, true));
+  PC_ASSIGN_OR_RETURN(Value v, DecodePy2String(bytes));
   Push(v);
   return Status::Ok();
 }
@@ -441,7 +443,7 @@ Status Decoder::LoadCountedString(int width) {
   const uint8_t* data;
   if (!Read(n, data, err)) return err;
   PC_ASSIGN_OR_RETURN(
-      Value v, DecodePy2String(std::string_view(reinterpret_cast<const char*>(data), n), false));
+      Value v, DecodePy2String(std::string_view(reinterpret_cast<const char*>(data), n)));
   Push(v);
   return Status::Ok();
 }

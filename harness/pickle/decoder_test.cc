@@ -97,6 +97,9 @@ const std::vector<Case>& Cases() {
   return *cases;
 }
 
+// gtest prints parameters on failure and in test names: show the case name.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 class DecoderCaseTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(DecoderCaseTest, MatchesExpectation) {

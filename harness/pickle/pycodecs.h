@@ -35,6 +35,8 @@ enum class ErrorHandler : uint8_t {
   kUnknown,  // not a registered handler: LookupError if consulted
 };
 // Looks up a handler name the way codecs.lookup_error does (exact, case-sensitive).
+// The decoders consult the handler only at the first error, as CPython does:
+// b'abc'.decode('utf-8', 'bogus') == 'abc'.
 ErrorHandler ParseErrorHandler(std::string_view name);
 
 enum class Encoding : uint8_t {
@@ -46,7 +48,12 @@ enum class Encoding : uint8_t {
   kUnknown,      // LookupError: unknown encoding
 };
 // Normalizes a codec name like CPython (case, '-', ' ', aliases from
-// encodings.aliases) and classifies it. "bytes" must match exactly.
+// encodings.aliases) and classifies it. "bytes" must match exactly. The data
+// is generated from CPython 3.11 (codec_names.inc, by
+// scripts/gen_codec_names.py). Names containing NUL are kUnknown (CPython
+// rejects them earlier, with ValueError: embedded null character).
+// Note: PyUnicode_Decode returns '' for empty input before looking the codec
+// up, so pickle.loads(b"S''\n.", encoding='nope') == ''.
 Encoding ParseEncoding(std::string_view name);
 
 struct CodecError {
@@ -58,6 +65,10 @@ struct CodecError {
   bool unsupported = false;   // the handler is kOther
 };
 
+// All decoders: on failure `out` is left as it was and `err` describes the
+// first error CPython raises (for kUnknown / kOther handlers, the error at
+// which the handler was consulted, with lookup_error / unsupported set).
+//
 // UTF-8 -> str. With kSurrogatePass, encoded surrogates (ED A0..BF xx) decode
 // to lone surrogates; every other handler rejects them like CPython.
 bool DecodeUtf8(std::string_view in, ErrorHandler handler, std::string& out, CodecError& err);
@@ -73,18 +84,26 @@ bool DecodeRawUnicodeEscape(std::string_view in, std::string& out, CodecError& e
 enum class EscapeStatus : uint8_t { kOk, kBadHexEscape, kTrailingBackslash };
 struct EscapeResult {
   EscapeStatus status = EscapeStatus::kOk;
-  size_t position = 0;  // kBadHexEscape: offset of the backslash, as CPython reports it
+  // kBadHexEscape: offset of the backslash, as CPython reports it
+  // (b'ab\\x4' -> "invalid \x escape at position 2"). kTrailingBackslash:
+  // offset of the backslash (CPython's message has no position).
+  size_t position = 0;
 };
 EscapeResult DecodeBytesEscape(std::string_view in, std::string& out);
 
-// str -> bytes with errors='strict' (for _codecs.encode). `in` is surrogatepass UTF-8.
+// str -> bytes with errors='strict' (for _codecs.encode). `in` is surrogatepass
+// UTF-8. On failure `out` is unchanged and err.start/end are code point
+// indices covering the whole run of unencodable characters, as CPython
+// reports them ('\ud800\udc00x'.encode() fails at 0-1, end 2).
 bool EncodeLatin1(std::string_view in, std::string& out, CodecError& err);
 bool EncodeAscii(std::string_view in, std::string& out, CodecError& err);
 bool EncodeUtf8(std::string_view in, std::string& out, CodecError& err);
 
 // Helpers over surrogatepass UTF-8.
 size_t CodePointCount(std::string_view s);
-// Decodes the code point at s[i], advancing i. `s` must be well-formed surrogatepass UTF-8.
+// Decodes the code point at s[i], advancing i. `s` must be well-formed
+// surrogatepass UTF-8; a sequence cut off by the end of `s` never reads past
+// it (it yields U+FFFD and i moves to the end).
 uint32_t NextCodePoint(std::string_view s, size_t& i);
 void AppendCodePoint(std::string& out, uint32_t cp);
 

@@ -12,7 +12,8 @@
 //
 // All parsers take the line as a C string: the caller passes the bytes up to
 // (not including) the first NUL, newline included when the line has one,
-// exactly what the C function would see.
+// exactly what the C function would see. (They also stop at a NUL themselves,
+// so passing the whole line is equivalent.)
 #ifndef PICKLECHECK_HARNESS_PICKLE_PYTEXT_H_
 #define PICKLECHECK_HARNESS_PICKLE_PYTEXT_H_
 
@@ -40,7 +41,10 @@ StrtolResult Strtol0(std::string_view cstr);
 // optional leading/trailing whitespace, sign, base-0 prefixes 0x/0o/0b (any
 // case), single underscores between digits (and after a prefix), "0"-led
 // decimal only when all digits are zero (base 0), and the int_max_str_digits
-// limit of 4300 digits for base 10 (underscores not counted).
+// limit of 4300 digits for base 10 only (underscores not counted; leading
+// zeros counted; checked after the underscore rules but before anything that
+// follows the digits, so "1" * 4301 + "x" is kDigitLimit). Decimal is
+// quadratic (bounded by the limit); 0x/0o/0b literals are linear.
 enum class IntParseStatus : uint8_t {
   kOk,
   kInvalid,     // ValueError: invalid literal for int() with base N: ...

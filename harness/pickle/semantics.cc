@@ -292,6 +292,11 @@ Result<Value> Semantics::CallBytes(bool bytearray, std::span<const Value> args,
     if (!src.is(Kind::kStr)) return CallType();  // encoding without a string argument
     if (!args[1].is(Kind::kStr)) return CallType();
     if (args.size() == 3 && !args[2].is(Kind::kStr)) return CallType();
+    // The encoding and errors arguments are C strings: an embedded NUL is a
+    // ValueError before any codec lookup.
+    for (size_t i = 1; i < args.size(); ++i) {
+      if (args[i].str()->text.sv().find('\0') != std::string_view::npos) return Err(ErrorKind::kCallValueError);
+    }
     std::string out;
     pycodecs::CodecError cerr;
     bool ok = false;
@@ -437,6 +442,9 @@ Result<Value> Semantics::CallEncode(std::span<const Value> args, std::span<const
   if (args.empty() || args.size() > 3) return CallType();
   for (size_t i = 1; i < args.size(); ++i) {
     if (!args[i].is(Kind::kStr)) return CallType(PyTypeOf(args[i]));
+  }
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i].str()->text.sv().find('\0') != std::string_view::npos) return Err(ErrorKind::kCallValueError);
   }
   std::string_view encoding = args.size() >= 2 ? args[1].str()->text.sv() : "utf-8";
   pycodecs::Encoding enc = pycodecs::ParseEncoding(encoding);
