@@ -123,6 +123,11 @@ struct ArenaVec {
     if (size == capacity) Reserve(arena, size + 1);
     data[size++] = v;
   }
+  // Appends an uninitialized element for the caller to fill in place.
+  T& PushSlot(Arena& arena) {
+    if (size == capacity) Reserve(arena, size + 1);
+    return data[size++];
+  }
   void Append(Arena& arena, const T* items, size_t n) {
     if (n == 0) return;
     Reserve(arena, size + n);

@@ -20,13 +20,25 @@ constexpr uint64_t kSsizeMax = 0x7fffffffffffffffull;
 // Which counted-payload family an overflow message names.
 enum SizeFamily : uint8_t { kFamilyBytes = 0, kFamilyUnicode = 1, kFamilyByteArray = 2, kFamilyString = 3 };
 
+// Vectors a decode needs, kept per thread between decodes so their memory
+// is reused (already mapped) instead of allocated and faulted in each time.
+struct Scratch {
+  std::vector<Value> stack;
+  std::vector<size_t> marks;
+  std::vector<Value> memo;
+  bool in_use = false;
+};
+
 // The unpickler memo. CPython keeps an array that it grows to 2*index on a
 // PUT, so a LONG_BINPUT of 2**32-1 asks for 64 GiB. Here indices within a
 // bound proportional to the input live in a dense array and the rest in a
 // sparse map, so memory stays proportional to the input.
 class Memo {
  public:
-  explicit Memo(uint64_t input_size) : dense_limit_(4 * input_size + 256) {}
+  Memo(uint64_t input_size, std::vector<Value>& dense)
+      : dense_limit_(4 * input_size + 256), dense_(dense) {
+    dense_.clear();
+  }
 
   const Value* Get(uint64_t idx) const {
     if (idx < dense_.size()) {
@@ -39,14 +51,20 @@ class Memo {
   }
 
   void Put(uint64_t idx, Value v) {
-    if (idx < dense_limit_) {
-      if (idx >= dense_.size()) {
-        size_t n = std::max<size_t>(static_cast<size_t>(idx) + 1, dense_.size() * 2);
-        n = std::min<size_t>(std::max<size_t>(n, 32), static_cast<size_t>(dense_limit_));
-        dense_.resize(n, Value::Empty());
-      }
+    if (idx < dense_.size()) {
       if (dense_[idx].is(Kind::kEmpty)) ++count_;
       dense_[idx] = v;
+      return;
+    }
+    if (idx < dense_limit_) {
+      // emplace from scalars (see Value's constructor on store forwarding).
+      if (idx == dense_.size()) {
+        dense_.emplace_back(v.kind(), v.raw_bits());  // MEMOIZE and PUT count up
+      } else {
+        dense_.resize(static_cast<size_t>(idx), Value::Empty());
+        dense_.emplace_back(v.kind(), v.raw_bits());
+      }
+      ++count_;
       return;
     }
     auto [it, inserted] = sparse_.insert_or_assign(idx, v);
@@ -58,7 +76,7 @@ class Memo {
 
  private:
   uint64_t dense_limit_;
-  std::vector<Value> dense_;
+  std::vector<Value>& dense_;
   std::unordered_map<uint64_t, Value> sparse_;
   uint64_t count_ = 0;
 };
@@ -77,15 +95,18 @@ inline std::string_view CString(std::string_view line) {
 class Decoder {
  public:
   Decoder(std::span<const uint8_t> input, const DecodeOptions& options, const Limits& limits,
-          Document& doc)
+          Document& doc, Scratch& scratch)
       : begin_(input.data()),
         p_(input.data()),
         end_(input.data() + input.size()),
         options_(options),
         doc_(doc),
         sem_(doc, limits, input.size()),
-        memo_(input.size()) {
-    stack_.reserve(64);
+        memo_(input.size(), scratch.memo),
+        stack_(scratch.stack),
+        marks_(scratch.marks) {
+    stack_.clear();
+    marks_.clear();
     encoding_ = pycodecs::ParseEncoding(options.encoding);
     handler_ = pycodecs::ParseErrorHandler(options.errors);
     if (options.view_input) doc.set_view_input(input);
@@ -156,7 +177,7 @@ class Decoder {
   }
 
   // ---- stack ----
-  void Push(Value v) { stack_.push_back(v); }
+  void Push(Value v) { stack_.emplace_back(v.kind(), v.raw_bits()); }
   size_t size() const { return stack_.size(); }
   bool PopMark(size_t& mark) {
     if (marks_.empty()) return false;
@@ -220,8 +241,8 @@ class Decoder {
   Document& doc_;
   internal::Semantics sem_;
   Memo memo_;
-  std::vector<Value> stack_;
-  std::vector<size_t> marks_;
+  std::vector<Value>& stack_;
+  std::vector<size_t>& marks_;
   size_t fence_ = 0;
   int proto_ = 0;
   uint32_t next_buffer_ = 0;
@@ -273,7 +294,7 @@ void Decoder::IntRun() {
     raw &= kIntOps.mask[op];
     int64_t v = op == static_cast<uint8_t>(Opcode::kBININT) ? static_cast<int64_t>(static_cast<int32_t>(raw))
                                                              : static_cast<int64_t>(raw);
-    stack_.push_back(Value::Int(v));
+    stack_.emplace_back(Kind::kInt, static_cast<uint64_t>(v));
     p += len;
   }
   p_ = p;
@@ -504,6 +525,13 @@ Status Decoder::LoadCountedUnicode(int width) {
   if (!Read(n, data, err)) return err;
   PC_ASSIGN_OR_RETURN(Value v, DecodeUtf8Str(std::string_view(reinterpret_cast<const char*>(data), n)));
   Push(v);
+  // Protocol 4+ pickles memoize every str: take the MEMOIZE that follows
+  // here instead of a trip through the dispatch switch. It cannot fail (the
+  // str is on top of the stack).
+  if (p_ < end_ && *p_ == static_cast<uint8_t>(Opcode::kMEMOIZE)) {
+    ++p_;
+    memo_.Put(memo_.count(), v);
+  }
   return Status::Ok();
 }
 
@@ -552,11 +580,8 @@ Status Decoder::LoadDict() {
   size_t n = size() - mark;
   Value d = doc_.NewDict();
   if (n % 2 != 0) return Fail(ErrorKind::kOddDictItems);
-  DictNode* dict = d.dict();
-  for (size_t k = mark; k < size(); k += 2) {
-    Status st = DictSetItem(doc_.arena(), dict, stack_[k], stack_[k + 1]);
-    if (!st.ok()) return Stamp(st.error());
-  }
+  Status st = DictSetItems(doc_.arena(), d.dict(), std::span<const Value>(stack_.data() + mark, n));
+  if (!st.ok()) return Stamp(st.error());
   stack_.resize(mark);
   Push(d);
   return Status::Ok();
@@ -599,12 +624,9 @@ Status Decoder::DoSetItems(int64_t x) {
   if ((len - x) % 2 != 0) return Fail(ErrorKind::kOddSetItems);
   Value target = stack_[static_cast<size_t>(x - 1)];
   if (target.is(Kind::kDict)) {
-    DictNode* dict = target.dict();
-    for (int64_t i = x; i < len; i += 2) {
-      Status st = DictSetItem(doc_.arena(), dict, stack_[static_cast<size_t>(i)],
-                              stack_[static_cast<size_t>(i + 1)]);
-      if (!st.ok()) return Stamp(st.error());
-    }
+    Status st = DictSetItems(doc_.arena(), target.dict(),
+                             std::span<const Value>(stack_.data() + x, static_cast<size_t>(len - x)));
+    if (!st.ok()) return Stamp(st.error());
   } else {
     Status st = sem_.SetItems(target, std::span<const Value>(stack_.data() + x, static_cast<size_t>(len - x)));
     if (!st.ok()) return Stamp(st.error());
@@ -1074,10 +1096,20 @@ Result<Value> Decoder::Run() {
 Result<Document> Decode(std::span<const uint8_t> pickle, const DecodeOptions& options,
                         const Limits& limits) {
   Document doc;
+  thread_local Scratch cached;
+  // A decode inside a decode (never done today) would get fresh vectors.
+  Scratch fresh;
+  Scratch& scratch = cached.in_use ? fresh : cached;
+  scratch.in_use = true;
   Result<Value> root = [&] {
-    Decoder decoder(pickle, options, limits, doc);
+    Decoder decoder(pickle, options, limits, doc, scratch);
     return decoder.Run();
   }();
+  scratch.in_use = false;
+  // Keep capacity for the next decode, but not without bound.
+  constexpr size_t kKeep = size_t{1} << 20;
+  if (scratch.stack.capacity() > kKeep) std::vector<Value>().swap(scratch.stack);
+  if (scratch.memo.capacity() > kKeep) std::vector<Value>().swap(scratch.memo);
   if (!root.ok()) return root.error();
   doc.set_root(*root);
   return doc;

@@ -78,6 +78,10 @@ struct ReadOnlyViewNode;
 class Value {
  public:
   constexpr Value() = default;
+  // From a kind and its payload bits (immediate or node pointer). Hot paths
+  // construct values in place from these two scalars: copying a 16-byte
+  // temporary that was written field by field defeats store forwarding.
+  constexpr Value(Kind kind, uint64_t bits) : bits_(bits), kind_(kind) {}
   static Value None() { return Value(Kind::kNone, 0); }
   static Value Bool(bool b) { return Value(Kind::kBool, b ? 1 : 0); }
   static Value Int(int64_t i) { return Value(Kind::kInt, static_cast<uint64_t>(i)); }
@@ -121,7 +125,6 @@ class Value {
   bool Is(const Value& other) const { return kind_ == other.kind_ && bits_ == other.bits_; }
 
  private:
-  constexpr Value(Kind kind, uint64_t bits) : bits_(bits), kind_(kind) {}
   uint64_t bits_ = 0;
   Kind kind_ = Kind::kNone;
 };
@@ -321,6 +324,9 @@ PyTypeName PyTypeOf(const Value& v);
 
 // d[key] = value, CPython dict semantics (first key object stays, last value wins).
 Status DictSetItem(Arena& arena, DictNode* dict, Value key, Value value);
+// d[k] = v for each pair of `pairs` (key, value, key, value, ...) in order;
+// the same result as DictSetItem per pair, faster for batches (SETITEMS).
+Status DictSetItems(Arena& arena, DictNode* dict, std::span<const Value> pairs);
 // s.add(key)
 Status SetAdd(Arena& arena, SetNode* set, Value key);
 // Looks up `key`; returns the entry index or -1.
