@@ -64,7 +64,7 @@ class Lister {
       if (!doc.ok()) failure = doc.error();
     }
     size_t pos = 0;
-    bool stopped = false;
+    bool saw_stop = false;
     while (pos < in_.size()) {
       size_t start = pos;
       uint8_t byte = in_[pos++];
@@ -94,17 +94,16 @@ class Lister {
       if (failure && failure->offset == start) {
         out_ += "       ^ " + Describe(*failure) + "\n";
         failure.reset();
-        stopped = true;
         break;
       }
       if (!arg_ok) break;
       if (info->op == Opcode::kSTOP) {
-        stopped = true;
+        saw_stop = true;
         break;
       }
     }
     if (failure) out_ += "error: " + Describe(*failure) + "\n";
-    if (stopped && !failure && pos < in_.size()) {
+    if (saw_stop && pos < in_.size()) {
       out_ += "(" + std::to_string(in_.size() - pos) + " bytes after STOP are ignored)\n";
     }
     out_ += "highest protocol among opcodes = " + std::to_string(max_proto_) + "\n";
