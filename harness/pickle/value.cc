@@ -729,9 +729,11 @@ void Rebuild(Arena& arena, HashIndex& index, const ArenaVec<Entry>& entries, siz
   for (size_t i = 0; i < entries.size; ++i) IndexInsert(index, entries[i].hash, static_cast<uint32_t>(i));
 }
 
+// The entry holding a key equal to `key`, or -1. With an index, `*empty`
+// (when given) receives the slot where the key would be inserted.
 template <typename Entry>
 Result<int64_t> Find(const ArenaVec<Entry>& entries, const HashIndex& index, const Value& key,
-                     uint64_t hash) {
+                     uint64_t hash, size_t* empty = nullptr) {
   if (index.mask == 0) {
     for (size_t i = 0; i < entries.size; ++i) {
       const Entry& e = entries[i];
@@ -756,6 +758,7 @@ Result<int64_t> Find(const ArenaVec<Entry>& entries, const HashIndex& index, con
     }
     i = (i + 1) & index.mask;
   }
+  if (empty != nullptr) *empty = i;
   return int64_t{-1};
 }
 
@@ -834,23 +837,33 @@ Status DictSetItems(Arena& arena, DictNode* dict, std::span<const Value> pairs) 
   }
   dict->entries.Reserve(arena, total);
   constexpr size_t kAhead = 8;
+  HashIndex& index = dict->index;
   for (size_t i = 0; i < hashed; ++i) {
-    if (dict->index.mask != 0 && i + kAhead < hashed) {
-      __builtin_prefetch(&dict->index.ctrl[hashes[i + kAhead] & dict->index.mask]);
-    }
     const Value& key = pairs[2 * i];
     const Value& value = pairs[2 * i + 1];
     uint64_t h = hashes[i];
-    PC_ASSIGN_OR_RETURN(int64_t found, Find(dict->entries, dict->index, key, h));
+    if (index.mask == 0) {  // still a small table: scan
+      PC_RETURN_IF_ERROR(DictSetItem(arena, dict, key, value));
+      continue;
+    }
+    if (i + kAhead < hashed) {
+      size_t ahead = hashes[i + kAhead] & index.mask;
+      __builtin_prefetch(&index.ctrl[ahead]);
+      __builtin_prefetch(&index.slots[ahead], 1);
+    }
+    size_t slot = 0;
+    PC_ASSIGN_OR_RETURN(int64_t found, Find(dict->entries, index, key, h, &slot));
     if (found >= 0) {
       dict->entries[static_cast<size_t>(found)].value = value;
       continue;
     }
+    // The index was sized for the whole batch: insert at the probe's end.
+    index.ctrl[slot] = CtrlTag(h);
+    index.slots[slot] = static_cast<uint32_t>(dict->entries.size);
     DictEntry& e = dict->entries.PushSlot(arena);
     e.key = Value(key.kind(), key.raw_bits());
     e.value = Value(value.kind(), value.raw_bits());
     e.hash = h;
-    AfterAppend(arena, dict->index, dict->entries);
   }
   return hash_error;
 }
