@@ -14,6 +14,8 @@ The output lists
                                       imports and has getregentry(); kind is the
                                       pycodecs::Encoding the decoder models it as
   PC_NOT_CODEC_MODULE(module)         modules that import but are not codecs
+  PC_CHARMAP(module, table)           the 256-entry decoding table of every
+                                      charmap codec (0xFFFE: undefined byte)
 Modules whose import fails (mbcs, oem off Windows) are left out: the search
 function skips them exactly like absent modules.
 """
@@ -39,6 +41,7 @@ MODELLED = {
 def generate():
     aliases = dict(encodings.aliases.aliases)
     modules = []
+    charmaps = []
     not_codecs = []
     failed = []
     for info in sorted(pkgutil.iter_modules(encodings.__path__), key=lambda m: m.name):
@@ -54,7 +57,17 @@ def generate():
         if hasattr(mod, 'getaliases'):
             # search_function would register more aliases at run time.
             sys.exit('encodings.%s has getaliases(); the generator does not model it' % name)
-        modules.append((name, MODELLED.get(name, 'kOther')))
+        kind = MODELLED.get(name)
+        if kind is None:
+            # Single-byte charmap codecs (cp1252, koi8_r, iso8859_*, mac_*...)
+            # decode through their module's decoding_table: modelled by table.
+            table = getattr(mod, 'decoding_table', None)
+            if isinstance(table, str) and len(table) == 256 and all(ord(c) <= 0xFFFF for c in table):
+                kind = 'kCharmap'
+                charmaps.append((name, table))
+            else:
+                kind = 'kOther'
+        modules.append((name, kind))
     for name in MODELLED:
         if name not in dict(modules):
             sys.exit('modelled codec module encodings.%s is missing' % name)
@@ -77,6 +90,9 @@ def generate():
     out.append('#ifndef PC_NOT_CODEC_MODULE')
     out.append('#define PC_NOT_CODEC_MODULE(module)')
     out.append('#endif')
+    out.append('#ifndef PC_CHARMAP')
+    out.append('#define PC_CHARMAP(module, ...)')
+    out.append('#endif')
     out.append('')
     for alias in sorted(aliases):
         out.append('PC_CODEC_ALIAS("%s", "%s")' % (alias, aliases[alias]))
@@ -87,9 +103,17 @@ def generate():
     for name in not_codecs:
         out.append('PC_NOT_CODEC_MODULE("%s")' % name)
     out.append('')
+    for name, table in charmaps:
+        codes = [ord(c) for c in table]
+        rows = []
+        for i in range(0, 256, 16):
+            rows.append('    ' + ', '.join('0x%04x' % x for x in codes[i:i + 16]))
+        out.append('PC_CHARMAP("%s",\n%s)' % (name, ',\n'.join(rows)))
+    out.append('')
     out.append('#undef PC_CODEC_ALIAS')
     out.append('#undef PC_CODEC_MODULE')
     out.append('#undef PC_NOT_CODEC_MODULE')
+    out.append('#undef PC_CHARMAP')
     for text in list(aliases) + [m for m, _ in modules]:
         if any(c in text for c in '"\\') or not text.isascii():
             sys.exit('unexpected character in codec name %r' % text)

@@ -11,7 +11,8 @@ rejection's exception type against CPython itself.
 Writes harness/pickle/testdata/decoder_cases.tsv (read by decoder_test.cc):
     name <TAB> options <TAB> hex <TAB> expected
 options: comma-separated key=value: enc=NAME, err=NAME, fix=0, pers=0,
-buf=HEX:w;HEX:r (out-of-band buffers; "buf=" alone is an empty list).
+buf=wHEX;rHEX (writable and read-only out-of-band buffers; "buf=" alone is
+an empty list), as oracles/gen_vectors.py writes them.
 
 usage: scripts/gen_decoder_cases.py
 """
@@ -199,7 +200,7 @@ def options_text(opt):
     if "persistent_load" in opt:
         parts.append("pers=0")
     if "buffers" in opt:
-        parts.append("buf=" + ";".join("%s:%s" % (d.hex(), "r" if ro else "w") for d, ro in opt["buffers"]))
+        parts.append("buf=" + ";".join("%s%s" % ("r" if ro else "w", d.hex()) for d, ro in opt["buffers"]))
     return ",".join(parts)
 
 

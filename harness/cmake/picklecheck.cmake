@@ -47,3 +47,58 @@ function(pc_bench)
   add_executable(${A_NAME} ${A_SRCS})
   target_link_libraries(${A_NAME} PRIVATE pc_flags ${A_DEPS} benchmark::benchmark)
 endfunction()
+
+# ---- fuzz targets -------------------------------------------------------------
+#   pc_fuzzer(NAME decode DEPS picklecheck::pickle)
+#   pc_fuzzer(NAME decode DEPS picklecheck::pickle picklecheck::fuzz
+#             DEFINES PC_FUZZ_PICKLE_MUTATOR)          # opt into pickle_mutator.h
+#   pc_fuzzer(NAME decode_bytes SRCS decode_fuzzer.cc CORPUS decode ...)   # a twin
+#
+# Builds `fuzz_<NAME>` from SRCS (default <NAME>_fuzzer.cc), which defines
+# LLVMFuzzerTestOneInput. Fuzzers always build:
+#   - with PICKLECHECK_FUZZ, it links libFuzzer (-fsanitize=fuzzer, on top of
+#     PICKLECHECK_SANITIZERS) and defines PICKLECHECK_LIBFUZZER=1;
+#   - otherwise it links harness/fuzz/replay_main.cc, a main() that runs files
+#     and directories through LLVMFuzzerTestOneInput.
+# Either way ctest gets `fuzz_<NAME>_replay`, which runs every file of
+# corpus/seed/<CORPUS> and corpus/regress/<CORPUS> (default CORPUS: NAME) once;
+# empty or missing directories pass. NO_REPLAY skips that test (A/B twins).
+#
+# Coverage of the code under test needs -fsanitize=fuzzer-no-link on every
+# target (libraries included), not only on the fuzzer binary, hence pc_flags.
+if(PICKLECHECK_FUZZ)
+  target_compile_options(pc_flags INTERFACE -fsanitize=fuzzer-no-link)
+endif()
+
+function(pc_fuzzer)
+  cmake_parse_arguments(A "NO_REPLAY" "NAME;CORPUS" "SRCS;DEPS;DEFINES" ${ARGN})
+  if(NOT A_SRCS)
+    set(A_SRCS ${A_NAME}_fuzzer.cc)
+  endif()
+  if(NOT A_CORPUS)
+    set(A_CORPUS ${A_NAME})
+  endif()
+  set(target fuzz_${A_NAME})
+  set(corpora ${PROJECT_SOURCE_DIR}/corpus/seed/${A_CORPUS}
+              ${PROJECT_SOURCE_DIR}/corpus/regress/${A_CORPUS})
+  if(PICKLECHECK_FUZZ)
+    add_executable(${target} ${A_SRCS})
+    target_compile_definitions(${target} PRIVATE PICKLECHECK_LIBFUZZER=1 ${A_DEFINES})
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer)
+    target_link_options(${target} PRIVATE -fsanitize=fuzzer)
+    # -runs=0: execute the corpora once, mutate nothing, write nothing.
+    set(replay ${target} -runs=0)
+  else()
+    add_executable(${target} ${A_SRCS} ${PROJECT_SOURCE_DIR}/harness/fuzz/replay_main.cc)
+    target_compile_definitions(${target} PRIVATE ${A_DEFINES})
+    set(replay ${target})
+  endif()
+  target_link_libraries(${target} PRIVATE pc_flags ${A_DEPS})
+  if(PICKLECHECK_BUILD_TESTS AND NOT A_NO_REPLAY)
+    foreach(dir IN LISTS corpora)
+      file(MAKE_DIRECTORY ${dir})  # libFuzzer refuses a missing corpus directory
+    endforeach()
+    add_test(NAME ${target}_replay COMMAND ${replay} ${corpora}
+             WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  endif()
+endfunction()

@@ -108,6 +108,7 @@ class Decoder {
     stack_.clear();
     marks_.clear();
     encoding_ = pycodecs::ParseEncoding(options.encoding);
+    charmap_ = pycodecs::CharmapTable(options.encoding);
     handler_ = pycodecs::ParseErrorHandler(options.errors);
     if (options.view_input) doc.set_view_input(input);
   }
@@ -249,6 +250,7 @@ class Decoder {
   uint64_t op_offset_ = 0;
   uint8_t op_ = 0;
   pycodecs::Encoding encoding_;
+  const uint16_t* charmap_ = nullptr;  // kCharmap: the decoding table
   pycodecs::ErrorHandler handler_;
   std::string scratch_;
 };
@@ -424,6 +426,12 @@ Result<Value> Decoder::DecodePy2String(std::string_view raw) {
       scratch_.clear();
       pycodecs::DecodeLatin1(raw, scratch_);
       return doc_.NewStr(scratch_);
+    case pycodecs::Encoding::kCharmap: {
+      scratch_.clear();
+      pycodecs::CodecError cerr;
+      if (!pycodecs::DecodeCharmap(raw, charmap_, handler_, scratch_, cerr)) return CodecFailure(cerr);
+      return doc_.NewStr(scratch_);
+    }
     case pycodecs::Encoding::kOther:
       return Fail(ErrorKind::kUnsupportedForm);
     case pycodecs::Encoding::kUnknown:

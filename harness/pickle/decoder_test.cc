@@ -17,6 +17,8 @@ namespace picklecheck {
 namespace {
 
 using testing::FromHex;
+using testing::ParseOptions;
+using testing::Split;
 using testing::Verdict;
 
 struct Case {
@@ -25,50 +27,6 @@ struct Case {
   std::string expected;
   DecodeOptions options;
 };
-
-std::vector<std::string> Split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (c == sep) {
-      out.push_back(cur);
-      cur.clear();
-    } else {
-      cur.push_back(c);
-    }
-  }
-  out.push_back(cur);
-  return out;
-}
-
-DecodeOptions ParseOptions(const std::string& text) {
-  DecodeOptions o;
-  if (text.empty()) return o;
-  for (const std::string& kv : Split(text, ',')) {
-    size_t eq = kv.find('=');
-    std::string key = kv.substr(0, eq);
-    std::string value = eq == std::string::npos ? "" : kv.substr(eq + 1);
-    if (key == "enc") {
-      o.encoding = value;
-    } else if (key == "err") {
-      o.errors = value;
-    } else if (key == "fix") {
-      o.fix_imports = value != "0";
-    } else if (key == "pers") {
-      o.persistent_load = value != "0";
-    } else if (key == "buf") {
-      o.buffers.emplace();
-      if (value.empty()) continue;
-      for (const std::string& b : Split(value, ';')) {
-        size_t colon = b.find(':');
-        o.buffers->push_back(OobBuffer{FromHex(b.substr(0, colon)), b.substr(colon + 1) == "r"});
-      }
-    } else {
-      ADD_FAILURE() << "unknown option " << key;
-    }
-  }
-  return o;
-}
 
 std::vector<Case> LoadCases() {
   std::string text;

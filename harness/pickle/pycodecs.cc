@@ -208,6 +208,15 @@ constexpr CodecModule kCodecModules[] = {
 #include "harness/pickle/codec_names.inc"
 };
 
+struct CharmapEntry {
+  std::string_view module;
+  uint16_t table[256];
+};
+constexpr CharmapEntry kCharmaps[] = {
+#define PC_CHARMAP(module, ...) {module, {__VA_ARGS__}},
+#include "harness/pickle/codec_names.inc"
+};
+
 const CodecAlias* FindAlias(std::string_view name) {
   for (const CodecAlias& entry : kCodecAliases) {
     if (entry.alias == name) return &entry;
@@ -237,18 +246,14 @@ ErrorHandler ParseErrorHandler(std::string_view name) {
   return ErrorHandler::kUnknown;
 }
 
-Encoding ParseEncoding(std::string_view name) {
-  // CPython 3.11 _pickle.c load_string: strcmp(self->encoding, "bytes") == 0
-  // keeps str8 as bytes; anything else, 'BYTES' included, is a codec name.
-  if (name == "bytes") return Encoding::kBytes;
-  // The unpickler rejects names with NUL before any lookup (ValueError:
-  // embedded null character); they never name a codec.
-  if (name.find('\0') != std::string_view::npos) return Encoding::kUnknown;
-  // codecs.lookup -> encodings.search_function(normalized): the alias of the
-  // name (or of the name with '.' -> '_') first, then the name itself as a
-  // module; names with '.' are never imported. The first module that imports
-  // decides, codec or not. codecs.lookup('iso8859.1') finds alias iso8859_1;
-  // codecs.lookup('latin.1') fails.
+namespace {
+
+// codecs.lookup -> encodings.search_function(normalized): the alias of the
+// name (or of the name with '.' -> '_') first, then the name itself as a
+// module; names with '.' are never imported. The first module that imports
+// decides, codec or not. codecs.lookup('iso8859.1') finds alias iso8859_1;
+// codecs.lookup('latin.1') fails. nullptr: no module imports.
+const CodecModule* ResolveModule(std::string_view name) {
   const std::string normalized = NormalizeEncoding(name);
   const CodecAlias* alias = FindAlias(normalized);
   if (alias == nullptr) {
@@ -264,10 +269,57 @@ Encoding ParseEncoding(std::string_view name) {
     const std::string_view module = candidates[k];
     if (module.empty() || module.find('.') != std::string_view::npos) continue;
     const CodecModule* found = FindModule(module);
-    if (found == nullptr) continue;  // ImportError: try the next name
-    return found->is_codec ? found->kind : Encoding::kUnknown;
+    if (found != nullptr) return found;  // else ImportError: try the next name
   }
-  return Encoding::kUnknown;
+  return nullptr;
+}
+
+}  // namespace
+
+Encoding ParseEncoding(std::string_view name) {
+  // CPython 3.11 _pickle.c load_string: strcmp(self->encoding, "bytes") == 0
+  // keeps str8 as bytes; anything else, 'BYTES' included, is a codec name.
+  if (name == "bytes") return Encoding::kBytes;
+  // The unpickler rejects names with NUL before any lookup (ValueError:
+  // embedded null character); they never name a codec.
+  if (name.find('\0') != std::string_view::npos) return Encoding::kUnknown;
+  const CodecModule* found = ResolveModule(name);
+  if (found == nullptr) return Encoding::kUnknown;
+  return found->is_codec ? found->kind : Encoding::kUnknown;
+}
+
+const uint16_t* CharmapTable(std::string_view name) {
+  if (name == "bytes" || name.find('\0') != std::string_view::npos) return nullptr;
+  const CodecModule* found = ResolveModule(name);
+  if (found == nullptr || found->kind != Encoding::kCharmap) return nullptr;
+  for (const CharmapEntry& entry : kCharmaps) {
+    if (entry.module == found->module) return entry.table;
+  }
+  return nullptr;
+}
+
+bool DecodeCharmap(std::string_view in, const uint16_t* table, ErrorHandler handler,
+                   std::string& out, CodecError& err) {
+  const size_t original_size = out.size();
+  out.reserve(original_size + in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    const auto b = static_cast<uint8_t>(in[i]);
+    const uint16_t cp = table[b];
+    if (cp != 0xFFFE) {
+      AppendCodePoint(out, cp);
+      continue;
+    }
+    // surrogateescape only escapes bytes >= 0x80 (PyCodec_SurrogateEscapeErrors).
+    bool handled = !(handler == ErrorHandler::kSurrogateEscape && b < 0x80) &&
+                   HandleDecodeError(handler, in, i, i + 1, out);
+    if (!handled) {
+      SetError(err, "charmap", i, i + 1, "character maps to <undefined>");
+      FlagHandler(handler, err);
+      out.resize(original_size);
+      return false;
+    }
+  }
+  return true;
 }
 
 bool DecodeUtf8(std::string_view in, ErrorHandler handler, std::string& out, CodecError& err) {

@@ -44,6 +44,7 @@ enum class Encoding : uint8_t {
   kLatin1,
   kUtf8,
   kBytes,        // the unpickler's special encoding='bytes' (exact match only)
+  kCharmap,      // a single-byte charmap codec (cp1252, koi8_r, iso8859_*...): CharmapTable
   kOther,        // a codec CPython knows that this layer does not model
   kUnknown,      // LookupError: unknown encoding
 };
@@ -55,6 +56,10 @@ enum class Encoding : uint8_t {
 // Note: PyUnicode_Decode returns '' for empty input before looking the codec
 // up, so pickle.loads(b"S''\n.", encoding='nope') == ''.
 Encoding ParseEncoding(std::string_view name);
+// For a kCharmap name: its 256-entry decoding table (code point per byte,
+// 0xFFFE for an undefined byte), generated from the codec module's
+// decoding_table; nullptr for other names.
+const uint16_t* CharmapTable(std::string_view name);
 
 struct CodecError {
   const char* encoding = "";  // "utf-8", "ascii", "rawunicodeescape", ...
@@ -73,6 +78,11 @@ struct CodecError {
 // to lone surrogates; every other handler rejects them like CPython.
 bool DecodeUtf8(std::string_view in, ErrorHandler handler, std::string& out, CodecError& err);
 bool DecodeAscii(std::string_view in, ErrorHandler handler, std::string& out, CodecError& err);
+// A charmap codec (PyUnicode_DecodeCharmap with a decoding table): each
+// byte maps to table[b]; an undefined byte is an error of one byte
+// ("character maps to <undefined>", reported as the 'charmap' codec).
+bool DecodeCharmap(std::string_view in, const uint16_t* table, ErrorHandler handler,
+                   std::string& out, CodecError& err);
 // Latin-1 never fails.
 void DecodeLatin1(std::string_view in, std::string& out);
 // raw-unicode-escape (errors='strict'), as the UNICODE opcode uses it:

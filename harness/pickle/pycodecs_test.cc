@@ -196,7 +196,8 @@ TEST(ParseEncodingTest, BytesIsExact) {
 }
 
 TEST(ParseEncodingTest, OtherAndUnknown) {
-  EXPECT_EQ(ParseEncoding("cp1252"), Encoding::kOther);
+  EXPECT_EQ(ParseEncoding("cp1252"), Encoding::kCharmap);
+  EXPECT_EQ(ParseEncoding("KOI8-R"), Encoding::kCharmap);
   EXPECT_EQ(ParseEncoding("utf-16"), Encoding::kOther);
   EXPECT_EQ(ParseEncoding("utf-8-sig"), Encoding::kOther);
   EXPECT_EQ(ParseEncoding("hex"), Encoding::kOther);  // a codec, though not a text encoding
@@ -208,6 +209,47 @@ TEST(ParseEncodingTest, OtherAndUnknown) {
   EXPECT_EQ(ParseEncoding("aliases"), Encoding::kUnknown);  // a module, not a codec
   EXPECT_EQ(ParseEncoding("csHPRoman8"), Encoding::kUnknown);  // alias key never matches normalized names
   EXPECT_EQ(ParseEncoding(std::string_view("ascii\0", 6)), Encoding::kUnknown);
+}
+
+// Every charmap codec, every byte, every handler: the same text as
+// bytes(range(256)).decode(codec, handler).
+TEST(DecodeCharmapTest, MatchesCPythonForEveryCodecAndHandler) {
+  const std::string script = R"PY(
+import encodings, pkgutil, importlib
+for info in sorted(pkgutil.iter_modules(encodings.__path__), key=lambda m: m.name):
+    try:
+        mod = importlib.import_module('encodings.' + info.name)
+    except ImportError:
+        continue
+    t = getattr(mod, 'decoding_table', None)
+    if not (isinstance(t, str) and len(t) == 256):
+        continue
+    for h in ('strict', 'ignore', 'replace', 'backslashreplace', 'surrogateescape'):
+        data = bytes(range(256))
+        try:
+            out = data.decode(info.name, h).encode('utf-8', 'surrogatepass').hex()
+            print(info.name + '\t' + h + '\tok\t' + out)
+        except UnicodeDecodeError as e:
+            print(info.name + '\t' + h + '\terr\t%d' % e.start)
+)PY";
+  size_t checked = 0;
+  for (const std::vector<std::string>& f : RunPythonTable(script)) {
+    ASSERT_EQ(f.size(), 4u);
+    // iso8859_1 has a table too, but its name resolves to latin_1 first.
+    if (ParseEncoding(f[0]) != Encoding::kCharmap) continue;
+    const uint16_t* table = CharmapTable(f[0]);
+    ASSERT_NE(table, nullptr) << f[0];
+    std::string bytes;
+    for (int b = 0; b < 256; ++b) bytes.push_back(static_cast<char>(b));
+    std::string out;
+    CodecError err;
+    bool ok = DecodeCharmap(bytes, table, ParseErrorHandler(f[1]), out, err);
+    EXPECT_EQ(ok, f[2] == "ok") << f[0] << " " << f[1];
+    if (ok && f[2] == "ok") EXPECT_EQ(out, FromHex(f[3])) << f[0] << " " << f[1];
+    if (!ok && f[2] == "err") EXPECT_EQ(std::to_string(err.start), f[3]) << f[0] << " " << f[1];
+    ++checked;
+  }
+  EXPECT_GT(checked, 300u);
 }
 
 TEST(ParseEncodingTest, MatchesCPythonCodecLookup) {
@@ -256,7 +298,11 @@ for name in sorted(names):
             elif ci.decode is encodings.utf_8.decode:
                 kind = 'utf8'
             else:
-                kind = 'other'
+                import sys
+                owner = getattr(getattr(ci.decode, '__self__', None), '__class__', None)
+                mod = sys.modules.get(getattr(owner, '__module__', ''))
+                table = getattr(mod, 'decoding_table', None)
+                kind = 'charmap' if isinstance(table, str) and len(table) == 256 else 'other'
     print(kind + '\t' + name.encode('utf-8').hex())
 )PY";
   size_t checked = 0;
@@ -270,7 +316,9 @@ for name in sorted(names):
     if (f[0] == "latin1") expected = Encoding::kLatin1;
     if (f[0] == "utf8") expected = Encoding::kUtf8;
     if (f[0] == "other") expected = Encoding::kOther;
+    if (f[0] == "charmap") expected = Encoding::kCharmap;
     EXPECT_EQ(static_cast<int>(ParseEncoding(name)), static_cast<int>(expected)) << "'" << name << "'";
+    EXPECT_EQ(CharmapTable(name) != nullptr, expected == Encoding::kCharmap) << "'" << name << "'";
     modelled += expected == Encoding::kAscii || expected == Encoding::kLatin1 || expected == Encoding::kUtf8;
     ++checked;
   }

@@ -306,6 +306,7 @@ Result<Value> Semantics::CallBytes(bool bytearray, std::span<const Value> args,
       case pycodecs::Encoding::kUtf8: ok = pycodecs::EncodeUtf8(src.str()->text.sv(), out, cerr); break;
       case pycodecs::Encoding::kUnknown:
       case pycodecs::Encoding::kBytes: return Err(ErrorKind::kUnknownEncoding);
+      case pycodecs::Encoding::kCharmap:
       case pycodecs::Encoding::kOther: return Unsupported();
     }
     if (!ok) {
@@ -451,7 +452,7 @@ Result<Value> Semantics::CallEncode(std::span<const Value> args, std::span<const
   if (enc == pycodecs::Encoding::kUnknown || enc == pycodecs::Encoding::kBytes) {
     return Err(ErrorKind::kUnknownEncoding);
   }
-  if (enc == pycodecs::Encoding::kOther) return Unsupported();
+  if (enc == pycodecs::Encoding::kOther || enc == pycodecs::Encoding::kCharmap) return Unsupported();
   // A text encoding's encoder takes only str: codecs.encode(b"x", "latin1")
   // raises TypeError.
   if (!args[0].is(Kind::kStr)) return CallType(PyTypeOf(args[0]));
@@ -637,10 +638,10 @@ Status Semantics::Build(Value inst, Value state) {
       // Only classes and Python functions here have a __dict__.
       return Err(ErrorKind::kNoAttribute, PyTypeOf(inst), 0, kAttrDict);
     }
-    if (state.dict()->entries.size > 0) {
-      // Items go into a type's read-only mappingproxy (TypeError), or into
-      // copyreg._reconstructor's function __dict__ (not modelled).
-      if (b == Builtin::kReconstructor) return Unsupported();
+    // Items go into a type's read-only mappingproxy (TypeError), or into
+    // copyreg._reconstructor's function __dict__: attributes that neither
+    // change what _reconstructor does nor show in canonical text.
+    if (state.dict()->entries.size > 0 && b != Builtin::kReconstructor) {
       return Err(ErrorKind::kNoItemAssignment, PyTypeName::kUnknown, 0, 2);
     }
   }

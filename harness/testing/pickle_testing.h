@@ -50,6 +50,53 @@ inline std::string Verdict(std::string_view pickle, const DecodeOptions& options
   return ToCanonical(doc->root());
 }
 
+inline std::vector<std::string> Split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == sep) {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur.push_back(c);
+    }
+  }
+  out.push_back(cur);
+  return out;
+}
+
+// Unpickler options as the test-data files write them: comma-separated
+// key=value with fix=0|1, enc=NAME, err=NAME, pers=0|1, buf=wHEX;rHEX
+// (buffers; "buf=" is an empty list, no buf key is buffers=None).
+// Unknown keys set *bad (when given).
+inline DecodeOptions ParseOptions(const std::string& text, bool* bad = nullptr) {
+  DecodeOptions o;
+  if (text.empty()) return o;
+  for (const std::string& kv : Split(text, ',')) {
+    size_t eq = kv.find('=');
+    std::string key = kv.substr(0, eq);
+    std::string value = eq == std::string::npos ? "" : kv.substr(eq + 1);
+    if (key == "enc") {
+      o.encoding = value;
+    } else if (key == "err") {
+      o.errors = value;
+    } else if (key == "fix") {
+      o.fix_imports = value != "0";
+    } else if (key == "pers") {
+      o.persistent_load = value != "0";
+    } else if (key == "buf") {
+      o.buffers.emplace();
+      if (value.empty()) continue;
+      for (const std::string& b : Split(value, ';')) {
+        o.buffers->push_back(OobBuffer{FromHex(b.substr(1)), b[0] == 'r'});
+      }
+    } else if (bad != nullptr) {
+      *bad = true;
+    }
+  }
+  return o;
+}
+
 // Root of the source tree (ctest runs tests from it; the environment may say otherwise).
 inline std::string SourcePath(std::string_view relative) {
   const char* root = std::getenv("PICKLECHECK_SOURCE_DIR");
