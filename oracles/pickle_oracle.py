@@ -262,7 +262,12 @@ def stub_class(module, name):
     key = (module, name)
     cls = _stub_classes.get(key)
     if cls is None:
-        ns = {'__slots__': (), '__module__': module, '__qualname__': name,
+        # Each class gets a __module__ str object of its own: the pickler
+        # memoizes the module str STACK_GLOBAL writes by identity, so a
+        # shared object would make the bytes depend on which classes were
+        # created together (one-character strs are singletons anyway).
+        own_module = module[:1] + module[1:] if len(module) > 1 else module
+        ns = {'__slots__': (), '__module__': own_module, '__qualname__': name,
               '_pc_global': key}
         try:
             cls = type(name, (Stub,), ns)
@@ -1832,6 +1837,17 @@ class _FakeModules(object):
                 raise Unrepresentable('class name %r cannot be a __qualname__' % (name,))
             fake = fakes.get(module)
             if fake is None:
+                # PyImport_Import calls __import__(module) with an empty
+                # fromlist, which also needs every parent package of a
+                # dotted module name in sys.modules.
+                pieces = module.split('.')
+                for i in range(1, len(pieces)):
+                    parent_name = '.'.join(pieces[:i])
+                    if parent_name and parent_name not in sys.modules:
+                        package = types.ModuleType(parent_name)
+                        package.__path__ = []
+                        self.saved_modules[parent_name] = None
+                        sys.modules[parent_name] = package
                 real = sys.modules.get(module)
                 fake = types.ModuleType(module if module else '_')
                 if real is not None:
@@ -2130,6 +2146,25 @@ def serve(imp, rfile, wfile, cpu_seconds=0):
         flush()
 
 
+def _hash_seed_applied(seed):
+    # PYTHONHASHSEED=0 turns randomization off; any other value keeps it on
+    # with a fixed key. The environment variable is the record of what this
+    # process started with (it is ignored under -I/-E, hence the re-exec).
+    if os.environ.get('PYTHONHASHSEED') != str(seed):
+        return False
+    return (sys.flags.hash_randomization == 0) == (seed == 0)
+
+
+def _reexec_with_hash_seed(seed):
+    # -I would ignore PYTHONHASHSEED: keep its isolation by hand instead:
+    # no site (-S), no user site (-s), no bytecode files (-B), and an
+    # environment holding nothing but the seed.
+    env = {'PYTHONHASHSEED': str(seed)}
+    argv = [sys.executable, '-s', '-S', '-B', os.path.abspath(__file__)] + sys.argv[1:]
+    sys.stdout.flush()
+    os.execve(sys.executable, argv, env)
+
+
 def main(argv=None):
     import argparse
     ap = argparse.ArgumentParser(description='picklecheck CPython oracle (oracles/PROTOCOL.md)')
@@ -2139,7 +2174,12 @@ def main(argv=None):
     ap.add_argument('--cpu-seconds', type=int, default=10,
                     help='RLIMIT_CPU soft limit ahead of the CPU time used, per request (0: off)')
     ap.add_argument('--recursion-limit', type=int, default=1000)
+    ap.add_argument('--hash-seed', type=int, default=None,
+                    help='run with PYTHONHASHSEED=N (str/bytes hashes, hence set order, '
+                         'become reproducible); the oracle re-executes itself to apply it')
     args = ap.parse_args(argv)
+    if args.hash_seed is not None and not _hash_seed_applied(args.hash_seed):
+        _reexec_with_hash_seed(args.hash_seed)
 
     # Nothing is imported on behalf of a pickle, but keep the search path to
     # the standard library in any case (codec modules load from it).

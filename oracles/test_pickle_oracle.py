@@ -1047,6 +1047,23 @@ def parse_options(text):
 
 @unittest.skipUnless(all(os.path.exists(os.path.join(TESTDATA, n)) for n in VECTOR_FILES),
                      'vector files not generated')
+class DumpDottedModuleTest(unittest.TestCase):
+    def test_dotted_module_dumps_as_a_global(self):
+        # PyImport_Import needs the parent packages of pkg.sub in sys.modules
+        # too; the dump installs them for its duration only.
+        kind, (data, bufs) = po.judge_dump('@pkg.sub:X', 4)
+        self.assertEqual(kind, 'B')
+        self.assertIn(b'\x8c\x07pkg.sub', data)
+        self.assertNotIn('pkg', sys.modules)
+
+    def test_module_strs_are_per_class(self):
+        # STACK_GLOBAL memoizes the module str by identity; each stub class has
+        # its own, so 'mod' is written twice however the classes were created.
+        kind, (data, bufs) = po.judge_dump('[@mod:A, @mod:B]', 4)
+        self.assertEqual(kind, 'B')
+        self.assertEqual(data.count(b'\x8c\x03mod'), 2)
+
+
 class VectorFilesTest(unittest.TestCase):
 
     @unittest.skipUnless(CPYTHON and sys.version_info >= (3, 8), 'identity as in CPython 3.8+')
@@ -1124,6 +1141,24 @@ class OracleProcessTest(unittest.TestCase):
     def tearDown(self):
         for c in self.clients.values():
             c.close()
+
+    def test_hash_seed_makes_set_order_reproducible(self):
+        # --hash-seed re-executes the oracle with PYTHONHASHSEED (ignored
+        # under -I): str hashes, hence the order pickle.dumps writes a set
+        # of strs in, are then the same on every run.
+        text = b'{"a", "b", "c", "d", "e"}'
+        dumps = []
+        for _ in range(2):
+            c = OracleClient('c', '--hash-seed', '0')
+            try:
+                info = json.loads(c.request(b'H')[1:].decode('utf-8'))
+                self.assertEqual(info['hash_randomization'], 0)
+                dumps.append(c.request(b'D' + bytes([4, 1]) + struct.pack('<I', len(text)) + text))
+            finally:
+                c.close()
+        self.assertEqual(dumps[0], dumps[1])
+        order = [dumps[0][i + 2:i + 3] for i in range(len(dumps[0])) if dumps[0][i:i + 2] == b'\x8c\x01']
+        self.assertEqual(order, [b'd', b'b', b'c', b'a', b'e'])
 
     def test_hello(self):
         for impl, c in self.clients.items():
