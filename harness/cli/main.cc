@@ -4,6 +4,8 @@
 //   picklecheck dis [options] FILE|-        pickletools-style disassembly with the verdict
 //   picklecheck encode --protocol N [FILE|-]      canonical text -> pickle on stdout
 //   picklecheck transcode --protocol N IN OUT      pickle -> value -> pickle ('-': stdin/stdout)
+//   picklecheck conform --testee CMD ...            conformance report (harness/conform)
+//   picklecheck testee                              this codec as a conformance testee
 //
 // Exit codes: 0 accepted, 1 rejected (one line "error: KIND at offset N: ..."),
 // 2 usage or I/O error. Anything else is a crash.
@@ -17,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/conform/conform_cli.h"
 #include "harness/pickle/canonical.h"
 #include "harness/pickle/canonical_parse.h"
 #include "harness/pickle/decoder.h"
@@ -35,6 +38,9 @@ constexpr char kUsage[] =
     "  encode     read canonical text, write the pickle CPython's pickle.dumps writes\n"
     "             (usage: encode --protocol N [FILE|-])\n"
     "  transcode  decode a pickle and encode it again (usage: transcode --protocol N IN OUT)\n"
+    "  conform    run the conformance vectors against a codec (see harness/conform/TESTEE.md;\n"
+    "             picklecheck conform --help)\n"
+    "  testee     serve the conformance testee protocol with this codec\n"
     "\n"
     "Pickler options (encode, transcode):\n"
     "  --protocol N             0-5 (default 4, as pickle.dumps)\n"
@@ -94,6 +100,9 @@ int Main(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return 0;
   }
+  // Subcommands with their own argument parsing.
+  if (command == "conform") return RunConform(argc - 1, argv + 1);
+  if (command == "testee") return RunTestee(argc - 1, argv + 1);
   DecodeOptions options;
   EncodeOptions encode;
   std::optional<std::string> out_of_band_dir;

@@ -135,7 +135,8 @@ int RunConform(int argc, char** argv) {
       brief = true;
     } else if (a == "--filter") {
       if (!value(v)) return ConformUsage("--filter needs a pattern");
-      for (const auto& p : SplitComma(v)) (p[0] == '!' ? excludes : includes).push_back(p[0] == '!' ? p.substr(1) : p);
+      for (const auto& p : SplitComma(v))
+        (p[0] == '!' ? excludes : includes).push_back(p[0] == '!' ? p.substr(1) : p);
     } else if (a == "--vectors") {
       if (!value(vectors_path)) return ConformUsage("--vectors needs a file");
     } else if (a == "--expected-dir") {
@@ -196,6 +197,16 @@ int RunConform(int argc, char** argv) {
   for (const auto& p : excludes) result.filter += (result.filter.empty() ? "!" : ",!") + p;
   Run(vectors, specs, config, result);
 
+  {
+    std::set<std::string> names;
+    for (const auto& t : result.testees) {
+      if (t.started && !names.insert(t.info.name).second) {
+        std::cerr << "picklecheck conform: two testees are named " << t.info.name
+                  << " (their handshakes say so): name them with --testee NAME=CMD\n";
+        return 2;
+      }
+    }
+  }
   bool list_errors = false;
   for (auto& t : result.testees) {
     if (!t.list_ok) {
@@ -243,7 +254,8 @@ int RunConform(int argc, char** argv) {
       std::cerr << "picklecheck conform: " << why << "\n";
       return 2;
     }
-    std::cerr << "conform: reports in " << out_dir << "/ (conformance.html, summary.md, junit.xml, results.json)\n";
+    std::cerr << "conform: reports in " << out_dir
+              << "/ (conformance.html, summary.md, junit.xml, results.json)\n";
   }
   PrintSummary(result, std::cout, !brief);
   std::cout.flush();

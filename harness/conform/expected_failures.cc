@@ -1,10 +1,11 @@
 #include "harness/conform/expected_failures.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <iterator>
-#include <sys/stat.h>
 
 namespace picklecheck::conform {
 namespace {
@@ -18,7 +19,8 @@ std::string_view Trim(std::string_view s) {
 bool ValidId(std::string_view id) {
   if (id.empty()) return false;
   for (char c : id)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == '+')) return false;
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == '+'))
+      return false;
   return true;
 }
 

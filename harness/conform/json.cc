@@ -68,10 +68,14 @@ class Parser {
     for (int i = 0; i < 4; ++i) {
       char c = s_[pos_++];
       v <<= 4;
-      if (c >= '0' && c <= '9') v |= c - '0';
-      else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
-      else return Fail("bad \\u escape");
+      if (c >= '0' && c <= '9')
+        v |= c - '0';
+      else if (c >= 'a' && c <= 'f')
+        v |= c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F')
+        v |= c - 'A' + 10;
+      else
+        return Fail("bad \\u escape");
     }
     return true;
   }
@@ -88,14 +92,30 @@ class Parser {
       if (pos_ >= s_.size()) return Fail("unterminated escape");
       char e = s_[pos_++];
       switch (e) {
-        case '"': out.push_back('"'); break;
-        case '\\': out.push_back('\\'); break;
-        case '/': out.push_back('/'); break;
-        case 'b': out.push_back('\b'); break;
-        case 'f': out.push_back('\f'); break;
-        case 'n': out.push_back('\n'); break;
-        case 'r': out.push_back('\r'); break;
-        case 't': out.push_back('\t'); break;
+        case '"':
+          out.push_back('"');
+          break;
+        case '\\':
+          out.push_back('\\');
+          break;
+        case '/':
+          out.push_back('/');
+          break;
+        case 'b':
+          out.push_back('\b');
+          break;
+        case 'f':
+          out.push_back('\f');
+          break;
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 'r':
+          out.push_back('\r');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
         case 'u': {
           uint32_t cp = 0;
           if (!Hex4(cp)) return false;
@@ -229,8 +249,12 @@ class Parser {
 
 }  // namespace
 
-const std::string& Json::str() const { return type_ == Type::kString ? str_ : kEmptyString; }
-const std::vector<Json>& Json::items() const { return type_ == Type::kArray ? items_ : kEmptyItems; }
+const std::string& Json::str() const {
+  return type_ == Type::kString ? str_ : kEmptyString;
+}
+const std::vector<Json>& Json::items() const {
+  return type_ == Type::kArray ? items_ : kEmptyItems;
+}
 const std::map<std::string, Json, std::less<>>& Json::fields() const {
   return type_ == Type::kObject ? fields_ : kEmptyFields;
 }
@@ -274,7 +298,9 @@ Json Json::Object(std::map<std::string, Json, std::less<>> fields) {
   return j;
 }
 
-bool ParseJson(std::string_view text, Json& out, std::string* why) { return Parser(text).Parse(out, why); }
+bool ParseJson(std::string_view text, Json& out, std::string* why) {
+  return Parser(text).Parse(out, why);
+}
 
 void AppendJsonString(std::string_view s, std::string& out) {
   static const char kHex[] = "0123456789abcdef";
@@ -282,11 +308,21 @@ void AppendJsonString(std::string_view s, std::string& out) {
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           out += "\\u00";

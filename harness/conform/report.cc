@@ -52,8 +52,10 @@ Table Rates(const RunResult& r, bool by_flag) {
       for (size_t k = 0; k < n; ++k) {
         const TesteeRun& tr = r.testees[k];
         if (!tr.started || i >= tr.cells.size()) continue;
-        if (tr.cells[i].status == CellStatus::kPass) ++row[k].pass;
-        else if (tr.cells[i].status == CellStatus::kFail) ++row[k].fail;
+        if (tr.cells[i].status == CellStatus::kPass)
+          ++row[k].pass;
+        else if (tr.cells[i].status == CellStatus::kFail)
+          ++row[k].fail;
       }
     }
   }
@@ -65,33 +67,48 @@ Rate Overall(const RunResult& r, size_t k) {
   const TesteeRun& tr = r.testees[k];
   for (size_t i = 0; i < tr.cells.size(); ++i) {
     if (!(*r.vectors)[i].required) continue;
-    if (tr.cells[i].status == CellStatus::kPass) ++rate.pass;
-    else if (tr.cells[i].status == CellStatus::kFail) ++rate.fail;
+    if (tr.cells[i].status == CellStatus::kPass)
+      ++rate.pass;
+    else if (tr.cells[i].status == CellStatus::kFail)
+      ++rate.fail;
   }
   return rate;
 }
 
 char CellCode(const Cell& c) {
   switch (c.outcome) {
-    case Outcome::kSuccess: return 'p';
-    case Outcome::kExpectedFailure: return 'x';
-    case Outcome::kUnexpectedFailure: return 'f';
-    case Outcome::kStale: return 's';
-    case Outcome::kSkipped: return 'k';
-    case Outcome::kAdvisory: return c.matches_judge ? 'a' : 'o';
+    case Outcome::kSuccess:
+      return 'p';
+    case Outcome::kExpectedFailure:
+      return 'x';
+    case Outcome::kUnexpectedFailure:
+      return 'f';
+    case Outcome::kStale:
+      return 's';
+    case Outcome::kSkipped:
+      return 'k';
+    case Outcome::kAdvisory:
+      return c.matches_judge ? 'a' : 'o';
   }
   return 'k';
 }
 
 const char* CellSymbol(char code) {
   switch (code) {
-    case 'p': return "&#10003;";  // check
-    case 'x': return "&#10007;";  // ballot x
-    case 'f': return "&#10007;";
-    case 's': return "!";
-    case 'k': return "&#8211;";
-    case 'a': return "~";
-    case 'o': return "&#8800;";   // not equal
+    case 'p':
+      return "&#10003;";  // check
+    case 'x':
+      return "&#10007;";  // ballot x
+    case 'f':
+      return "&#10007;";
+    case 's':
+      return "!";
+    case 'k':
+      return "&#8211;";
+    case 'a':
+      return "~";
+    case 'o':
+      return "&#8800;";  // not equal
   }
   return "?";
 }
@@ -123,9 +140,8 @@ std::string DisasmText(const Vector& v) {
   DisasmOptions o;
   o.decode = v.options;
   o.max_payload_bytes = 48;
-  std::string text = Disassemble(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(v.pickle.data()),
-                                                          v.pickle.size()),
-                                 o);
+  std::string text = Disassemble(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(v.pickle.data()), v.pickle.size()), o);
   // Keep the first 40 lines and the last 8 (where a failure usually is).
   std::vector<std::string_view> lines;
   std::string_view rest(text);
@@ -145,7 +161,8 @@ std::string DisasmText(const Vector& v) {
 
 std::string FlagDescriptions(const std::string& vectors_path, std::map<std::string, std::string>& out) {
   size_t slash = vectors_path.rfind('/');
-  std::string index = (slash == std::string::npos ? std::string(".") : vectors_path.substr(0, slash)) + "/index.json";
+  std::string index =
+      (slash == std::string::npos ? std::string(".") : vectors_path.substr(0, slash)) + "/index.json";
   std::ifstream f(index);
   if (!f) return "";
   std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
@@ -163,7 +180,7 @@ h1{font-size:20px;margin:0 0 4px} h2{font-size:16px;margin:18px 0 6px}
 #final{font:bold 14px monospace;padding:6px 10px;border-radius:4px;display:inline-block;margin:6px 0}
 #final.passed{background:#dafbe1;color:#116329} #final.failed{background:#ffebe9;color:#a40e26}
 table{border-collapse:collapse} th,td{border:1px solid #d0d7de;padding:2px 6px;text-align:left;vertical-align:top}
-th{background:#f6f8fa;position:sticky;top:0;z-index:1}
+th{background:#f6f8fa} .matrix th,.rates th{position:sticky;top:0;z-index:1}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 nav{margin:12px 0 8px} nav button{font:inherit;padding:4px 10px;margin-right:4px;border:1px solid #d0d7de;background:#f6f8fa;border-radius:4px;cursor:pointer}
 nav button.on{background:#0969da;color:#fff;border-color:#0969da}
@@ -184,12 +201,12 @@ tr.detail>td{background:#fbfcfd;padding:8px} tr.detail pre{margin:4px 0;max-heig
 const char kJs[] = R"JS(
 (function(){
   var tabs=document.querySelectorAll('nav button[data-tab]');
-  function show(id){
+  function show(id,user){
     tabs.forEach(function(b){b.classList.toggle('on',b.dataset.tab===id);});
     document.querySelectorAll('section.tab').forEach(function(s){s.classList.toggle('hidden',s.id!==id);});
-    if(location.hash!=='#'+id&&!location.hash.startsWith('#d-'))history.replaceState(null,'','#'+id);
+    if(user)history.replaceState(null,'','#'+id);
   }
-  tabs.forEach(function(b){b.addEventListener('click',function(){show(b.dataset.tab);});});
+  tabs.forEach(function(b){b.addEventListener('click',function(){show(b.dataset.tab,true);});});
   document.querySelectorAll('tr.v').forEach(function(tr){
     tr.addEventListener('click',function(ev){
       if(ev.target.tagName==='A')return;
@@ -219,12 +236,14 @@ const char kJs[] = R"JS(
 )JS";
 
 void Counts(std::string& h, const TesteeRun& t) {
-  h += "<td class=\"n\">" + std::to_string(t.successes) + "</td><td class=\"n\">" + std::to_string(t.expected) +
-       "</td><td class=\"n\">" + std::to_string(t.unexpected) + "</td><td class=\"n\">" + std::to_string(t.skipped) +
-       "</td><td class=\"n\">" + std::to_string(t.advisory) + " (" + std::to_string(t.advisory_judge) + ")</td>";
+  h += "<td class=\"n\">" + std::to_string(t.successes) + "</td><td class=\"n\">" +
+       std::to_string(t.expected) + "</td><td class=\"n\">" + std::to_string(t.unexpected) +
+       "</td><td class=\"n\">" + std::to_string(t.skipped) + "</td><td class=\"n\">" +
+       std::to_string(t.advisory) + " (" + std::to_string(t.advisory_judge) + ")</td>";
 }
 
-void RateRows(std::string& h, const RunResult& r, const Table& t, const std::map<std::string, std::string>* desc) {
+void RateRows(std::string& h, const RunResult& r, const Table& t,
+              const std::map<std::string, std::string>* desc) {
   for (const auto& [g, row] : t.rates) {
     h += "<tr><td>" + HtmlEscape(g) + "</td><td class=\"n\">" + std::to_string(t.vectors.at(g)) + "</td>";
     for (size_t k = 0; k < r.testees.size(); ++k) {
@@ -246,8 +265,9 @@ void RateRows(std::string& h, const RunResult& r, const Table& t, const std::map
 
 std::string FinalLine(const RunResult& r) {
   std::ostringstream s;
-  s << "CONFORMANCE " << (r.Passed() ? "PASSED" : "FAILED") << ": " << r.successes << " successes, " << r.expected
-    << " expected failures, " << r.unexpected << " unexpected failures, " << r.skipped << " skipped";
+  s << "CONFORMANCE " << (r.Passed() ? "PASSED" : "FAILED") << ": " << r.successes << " successes, "
+    << r.expected << " expected failures, " << r.unexpected << " unexpected failures, " << r.skipped
+    << " skipped";
   return s.str();
 }
 
@@ -268,10 +288,10 @@ void PrintSummary(const RunResult& r, std::ostream& out, bool details) {
       out << "  NOT STARTED: " << t.error << "\n";
       continue;
     }
-    out << "  level " << LevelName(t.level) << ": " << t.successes << " ok, " << t.expected << " expected failures, "
-        << t.unexpected << " unexpected, " << t.skipped << " skipped, " << t.advisory << " advisory ("
-        << t.advisory_judge << ")  pass rate " << RateText(Overall(r, k)) << "%  " << std::fixed
-        << std::setprecision(1) << t.seconds << " s\n";
+    out << "  level " << LevelName(t.level) << ": " << t.successes << " ok, " << t.expected
+        << " expected failures, " << t.unexpected << " unexpected, " << t.skipped << " skipped, "
+        << t.advisory << " advisory (" << t.advisory_judge << ")  pass rate " << RateText(Overall(r, k))
+        << "%  " << std::fixed << std::setprecision(1) << t.seconds << " s\n";
     out.unsetf(std::ios::fixed);
     if (!t.list_ok) out << "      expected-failure list unusable: " << t.list_error << "\n";
   }
@@ -280,7 +300,8 @@ void PrintSummary(const RunResult& r, std::ostream& out, bool details) {
       Table t = Rates(r, pass == 1);
       out << "\nPass rate (%) of Required vectors by " << (pass ? "flag" : "family")
           << " (passed / (passed + failed); skipped not counted):\n";
-      out << "  " << std::left << std::setw(22) << (pass ? "flag" : "family") << std::right << std::setw(6) << "n";
+      out << "  " << std::left << std::setw(22) << (pass ? "flag" : "family") << std::right << std::setw(6)
+          << "n";
       for (size_t k = 0; k < r.testees.size(); ++k) out << std::setw(6) << ("T" + std::to_string(k + 1));
       out << "\n";
       for (const auto& [g, row] : t.rates) {
@@ -306,8 +327,8 @@ void PrintSummary(const RunResult& r, std::ostream& out, bool details) {
       }
       ++shown;
       if (c.outcome == Outcome::kStale)
-        out << "  " << t.info.name << ": " << vs[i].id << ": STALE (listed in " << t.list_path
-            << ", but " << (c.status == CellStatus::kAdvisory ? "Advisory vectors never fail" : "it passed") << ")\n";
+        out << "  " << t.info.name << ": " << vs[i].id << ": STALE (listed in " << t.list_path << ", but "
+            << (c.status == CellStatus::kAdvisory ? "Advisory vectors never fail" : "it passed") << ")\n";
       else
         out << "  " << t.info.name << ": " << vs[i].id << ": " << FailureSummary(vs[i], c) << "\n";
     }
@@ -317,7 +338,8 @@ void PrintSummary(const RunResult& r, std::ostream& out, bool details) {
         out << "\nUnexpected results:\n";
         header = true;
       }
-      out << "  " << t.info.name << ": " << id << ": STALE (listed in " << t.list_path << ", but no such vector)\n";
+      out << "  " << t.info.name << ": " << id << ": STALE (listed in " << t.list_path
+          << ", but no such vector)\n";
     }
     if (total > shown + static_cast<int>(t.unknown_entries.size()))
       out << "  " << t.info.name << ": ... " << total - shown - static_cast<int>(t.unknown_entries.size())
@@ -332,27 +354,32 @@ std::string RenderHtml(const RunResult& r) {
   std::string generator = FlagDescriptions(r.vectors_path, desc);
   std::string h;
   h.reserve(1 << 20);
-  h += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>picklecheck conformance</title>\n<style>";
+  h += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>picklecheck "
+       "conformance</title>\n<style>";
   h += kCss;
   h += "</style></head><body>\n<h1>picklecheck conformance</h1>\n<p class=\"meta\">";
   h += std::to_string(vs.size()) + " vectors from <code>" + HtmlEscape(r.vectors_path) + "</code>";
   if (!r.filter.empty()) h += " matching <code>" + HtmlEscape(r.filter) + "</code>";
-  h += " &middot; level <b>" + std::string(LevelName(r.level)) + "</b> &middot; mode " + std::string(ModeName(r.mode));
-  if (!generator.empty()) h += " &middot; expected results: CPython " + HtmlEscape(Shorten(generator, 40)) + " C unpickler";
+  h += " &middot; level <b>" + std::string(LevelName(r.level)) + "</b> &middot; mode " +
+       std::string(ModeName(r.mode));
+  if (!generator.empty())
+    h += " &middot; expected results: CPython " + HtmlEscape(Shorten(generator, 40)) + " C unpickler";
   if (!r.judge.empty()) h += "<br>transcode judge: " + HtmlEscape(r.judge);
-  h += "</p>\n<div id=\"final\" class=\"" + std::string(r.Passed() ? "passed" : "failed") + "\" data-successes=\"" +
-       std::to_string(r.successes) + "\" data-expected=\"" + std::to_string(r.expected) + "\" data-unexpected=\"" +
-       std::to_string(r.unexpected) + "\" data-skipped=\"" + std::to_string(r.skipped) + "\">" +
-       HtmlEscape(FinalLine(r)) + "</div>\n";
+  h += "</p>\n<div id=\"final\" class=\"" + std::string(r.Passed() ? "passed" : "failed") +
+       "\" data-successes=\"" + std::to_string(r.successes) + "\" data-expected=\"" +
+       std::to_string(r.expected) + "\" data-unexpected=\"" + std::to_string(r.unexpected) +
+       "\" data-skipped=\"" + std::to_string(r.skipped) + "\">" + HtmlEscape(FinalLine(r)) + "</div>\n";
 
-  h += "<h2>Testees</h2>\n<table id=\"summary\"><thead><tr><th>#</th><th>testee</th><th>version</th><th>level</th>"
-       "<th>successes</th><th>expected failures</th><th>unexpected</th><th>skipped</th><th>advisory (= CPython C)</th>"
+  h += "<h2>Testees</h2>\n<table "
+       "id=\"summary\"><thead><tr><th>#</th><th>testee</th><th>version</th><th>level</th>"
+       "<th>successes</th><th>expected failures</th><th>unexpected</th><th>skipped</th><th>advisory (= "
+       "CPython C)</th>"
        "<th>pass rate</th></tr></thead><tbody>\n";
   for (size_t k = 0; k < r.testees.size(); ++k) {
     const TesteeRun& t = r.testees[k];
     h += "<tr class=\"testee\" data-testee=\"" + HtmlEscape(t.info.name) + "\" data-unexpected=\"" +
-         std::to_string(t.unexpected) + "\"><td>T" + std::to_string(k + 1) + "</td><td>" + HtmlEscape(t.info.name) +
-         "</td><td>" + HtmlEscape(Shorten(t.info.version, 90)) + "</td>";
+         std::to_string(t.unexpected) + "\"><td>T" + std::to_string(k + 1) + "</td><td>" +
+         HtmlEscape(t.info.name) + "</td><td>" + HtmlEscape(Shorten(t.info.version, 90)) + "</td>";
     if (!t.started) {
       h += "<td colspan=\"7\" class=\"c f\">not started: " + HtmlEscape(t.error) + "</td></tr>\n";
       continue;
@@ -362,9 +389,11 @@ std::string RenderHtml(const RunResult& r) {
     h += "<td class=\"n\">" + RateText(Overall(r, k)) + "%</td></tr>\n";
   }
   h += "</tbody></table>\n";
-  h += "<p class=\"legend\"><span class=\"c p\">&#10003; pass</span><span class=\"c f\">&#10007; unexpected failure</span>"
+  h += "<p class=\"legend\"><span class=\"c p\">&#10003; pass</span><span class=\"c f\">&#10007; unexpected "
+       "failure</span>"
        "<span class=\"c x\">&#10007; expected failure</span><span class=\"c s\">! stale list entry</span>"
-       "<span class=\"c k\">&#8211; skipped</span><span class=\"c a\">~ i_ vector, same as CPython 3.11 C</span>"
+       "<span class=\"c k\">&#8211; skipped</span><span class=\"c a\">~ i_ vector, same as CPython 3.11 "
+       "C</span>"
        "<span class=\"c o\">&#8800; i_ vector, like another CPython or none</span></p>\n";
 
   std::vector<size_t> departing;
@@ -381,8 +410,8 @@ std::string RenderHtml(const RunResult& r) {
     out += id;
     out += "\"><thead><tr><th>vector</th><th>exp</th>";
     for (size_t k = 0; k < r.testees.size(); ++k)
-      out += "<th class=\"t\" title=\"" + HtmlEscape(r.testees[k].info.name) + "\">T" + std::to_string(k + 1) + " " +
-             HtmlEscape(r.testees[k].info.name) + "</th>";
+      out += "<th class=\"t\" title=\"" + HtmlEscape(r.testees[k].info.name) + "\">T" +
+             std::to_string(k + 1) + " " + HtmlEscape(r.testees[k].info.name) + "</th>";
     out += "</tr></thead><tbody>\n";
   };
   auto row_key = [&](const Vector& v) {
@@ -394,13 +423,14 @@ std::string RenderHtml(const RunResult& r) {
 
   // Departures: the pruned view, with details.
   h += "<section class=\"tab\" id=\"departures\"><p>Rows where any testee departs from CPython (a failure, "
-       "expected or not, a stale entry, or an i_ answer unlike CPython 3.11's C unpickler). Click a row for its "
+       "expected or not, a stale entry, or an i_ answer unlike CPython 3.11's C unpickler). Click a row for "
+       "its "
        "bytes, disassembly and answers.</p>\n";
   matrix_head(h, "pruned");
   for (size_t i : departing) {
     const Vector& v = vs[i];
-    h += "<tr class=\"v\" id=\"d-" + std::to_string(i) + "\" data-id=\"" + HtmlEscape(v.id) + "\" data-key=\"" +
-         row_key(v) + "\"><td class=\"id\">" + HtmlEscape(v.id) + "</td><td class=\"e\">" +
+    h += "<tr class=\"v\" id=\"d-" + std::to_string(i) + "\" data-id=\"" + HtmlEscape(v.id) +
+         "\" data-key=\"" + row_key(v) + "\"><td class=\"id\">" + HtmlEscape(v.id) + "</td><td class=\"e\">" +
          std::string(ExpectPrefix(v.expect)) + "</td>";
     for (const auto& t : r.testees) {
       if (!t.started || i >= t.cells.size()) {
@@ -418,13 +448,13 @@ std::string RenderHtml(const RunResult& r) {
       h += "</td>";
     }
     h += "</tr>\n<tr class=\"detail hidden\"><td colspan=\"" + std::to_string(ncols) + "\">";
-    h += "<div><b>" + HtmlEscape(v.name) + "</b> &middot; " + std::string(ExpectName(v.expect)) + " &middot; " +
-         (v.required ? "Required" : "Advisory") + " &middot; family " + HtmlEscape(v.family) + " &middot; " +
-         HtmlEscape(v.source) + "</div><div>";
+    h += "<div><b>" + HtmlEscape(v.name) + "</b> &middot; " + std::string(ExpectName(v.expect)) +
+         " &middot; " + (v.required ? "Required" : "Advisory") + " &middot; family " + HtmlEscape(v.family) +
+         " &middot; " + HtmlEscape(v.source) + "</div><div>";
     for (const auto& f : v.flags) {
       auto it = desc.find(f);
-      h += "<span class=\"flag\" title=\"" + HtmlEscape(it == desc.end() ? "" : it->second) + "\">" + HtmlEscape(f) +
-           "</span>";
+      h += "<span class=\"flag\" title=\"" + HtmlEscape(it == desc.end() ? "" : it->second) + "\">" +
+           HtmlEscape(f) + "</span>";
     }
     h += "</div>";
     if (!v.comment.empty()) h += "<div>" + HtmlEscape(v.comment) + "</div>";
@@ -434,7 +464,8 @@ std::string RenderHtml(const RunResult& r) {
          HtmlEscape(Printable(ExpectedResultText(v), 4000)) + "</pre></div>";
     for (const auto& a : v.answers) {
       h += "<div>" + HtmlEscape(Join(a.by, " ")) + ": <code>" +
-           HtmlEscape(Printable(a.kind == "value" ? a.value : a.kind + " " + a.exception + ": " + a.message, 300)) +
+           HtmlEscape(
+               Printable(a.kind == "value" ? a.value : a.kind + " " + a.exception + ": " + a.message, 300)) +
            "</code></div>";
     }
     h += "<table class=\"got\"><tr><th>testee</th><th>outcome</th><th>got</th></tr>";
@@ -450,8 +481,8 @@ std::string RenderHtml(const RunResult& r) {
         const ExpectedEntry* e = t.list.Find(v.id);
         if (e && !e->message.empty()) what += " # " + e->message;
       }
-      h += "<tr><td>" + HtmlEscape(t.info.name) + "</td><td>" + HtmlEscape(what) + "</td><td class=\"gotv\">" +
-           HtmlEscape(Printable(c.got, 2000)) + "</td></tr>";
+      h += "<tr><td>" + HtmlEscape(t.info.name) + "</td><td>" + HtmlEscape(what) +
+           "</td><td class=\"gotv\">" + HtmlEscape(Printable(c.got, 2000)) + "</td></tr>";
     }
     h += "</table><div>pickle (" + std::to_string(v.pickle.size()) + " bytes):<pre class=\"hex\">" +
          HtmlEscape(Hex(v.pickle, 512)) + "</pre></div><div>disassembly (picklecheck):<pre class=\"dis\">" +
@@ -465,9 +496,12 @@ std::string RenderHtml(const RunResult& r) {
   std::set<size_t> dep(departing.begin(), departing.end());
   for (size_t i = 0; i < vs.size(); ++i) {
     const Vector& v = vs[i];
-    h += "<tr class=\"v\" data-id=\"" + HtmlEscape(v.id) + "\" data-key=\"" + row_key(v) + "\"><td class=\"id\">";
-    if (dep.count(i)) h += "<a class=\"go\" href=\"#d-" + std::to_string(i) + "\">" + HtmlEscape(v.id) + "</a>";
-    else h += HtmlEscape(v.id);
+    h += "<tr class=\"v\" data-id=\"" + HtmlEscape(v.id) + "\" data-key=\"" + row_key(v) +
+         "\"><td class=\"id\">";
+    if (dep.count(i))
+      h += "<a class=\"go\" href=\"#d-" + std::to_string(i) + "\">" + HtmlEscape(v.id) + "</a>";
+    else
+      h += HtmlEscape(v.id);
     h += "</td><td class=\"e\">" + std::string(ExpectPrefix(v.expect)) + "</td>";
     for (const auto& t : r.testees) {
       if (!t.started || i >= t.cells.size()) {
@@ -489,7 +523,8 @@ std::string RenderHtml(const RunResult& r) {
     Table t = Rates(r, pass == 1);
     h += std::string("<section class=\"tab hidden\" id=\"") + (pass ? "flags" : "families") +
          "\"><p>Pass rate (%) of Required vectors: passed / (passed + failed), skipped not counted.</p>"
-         "<table class=\"rates\"><thead><tr><th>" + (pass ? "flag" : "family") + "</th><th>n</th>";
+         "<table class=\"rates\"><thead><tr><th>" +
+         (pass ? "flag" : "family") + "</th><th>n</th>";
     for (size_t k = 0; k < r.testees.size(); ++k)
       h += "<th title=\"" + HtmlEscape(r.testees[k].info.name) + "\">T" + std::to_string(k + 1) + "</th>";
     if (pass) h += "<th>meaning</th>";
@@ -510,18 +545,20 @@ std::string RenderMarkdown(const RunResult& r) {
   if (!r.filter.empty()) m << " matching `" << r.filter << "`";
   m << ", level " << LevelName(r.level) << ", mode " << ModeName(r.mode) << ".\n\n";
   m << "**" << FinalLine(r) << "**\n\n";
-  m << "| # | testee | version | level | pass rate | successes | expected failures | unexpected | skipped | advisory (= CPython C) |\n";
+  m << "| # | testee | version | level | pass rate | successes | expected failures | unexpected | skipped | "
+       "advisory (= CPython C) |\n";
   m << "|---|---|---|---|---:|---:|---:|---:|---:|---:|\n";
   for (size_t k = 0; k < r.testees.size(); ++k) {
     const TesteeRun& t = r.testees[k];
-    m << "| T" << k + 1 << " | " << MarkdownCell(t.info.name) << " | " << MarkdownCell(Shorten(t.info.version, 60))
-      << " | ";
+    m << "| T" << k + 1 << " | " << MarkdownCell(t.info.name) << " | "
+      << MarkdownCell(Shorten(t.info.version, 60)) << " | ";
     if (!t.started) {
       m << "not started: " << MarkdownCell(t.error) << " | | | | | | |\n";
       continue;
     }
-    m << LevelName(t.level) << " | " << RateText(Overall(r, k)) << "% | " << t.successes << " | " << t.expected
-      << " | " << t.unexpected << " | " << t.skipped << " | " << t.advisory << " (" << t.advisory_judge << ") |\n";
+    m << LevelName(t.level) << " | " << RateText(Overall(r, k)) << "% | " << t.successes << " | "
+      << t.expected << " | " << t.unexpected << " | " << t.skipped << " | " << t.advisory << " ("
+      << t.advisory_judge << ") |\n";
   }
   Table fam = Rates(r, false);
   m << "\n## Pass rate (%) by family\n\n| family | n |";
@@ -555,7 +592,8 @@ std::string RenderMarkdown(const RunResult& r) {
       any = true;
       if (++shown > 50) continue;
       m << "- " << MarkdownCell(t.info.name) << ": `" << vs[i].id << "`: "
-        << MarkdownCell(c.outcome == Outcome::kStale ? std::string("stale entry") : FailureSummary(vs[i], c)) << "\n";
+        << MarkdownCell(c.outcome == Outcome::kStale ? std::string("stale entry") : FailureSummary(vs[i], c))
+        << "\n";
     }
     if (shown > 50) m << "- " << MarkdownCell(t.info.name) << ": ... " << shown - 50 << " more\n";
     for (const auto& id : t.unknown_entries) {
@@ -576,8 +614,9 @@ std::string RenderJunit(const RunResult& r) {
     std::string cases;
     if (!t.started) {
       tt = tf = 1;
-      cases += "  <testcase classname=\"" + XmlEscape(t.info.name) + "\" name=\"start\"><failure type=\"NotStarted\" message=\"" +
-               XmlEscape(t.error) + "\"/></testcase>\n";
+      cases += "  <testcase classname=\"" + XmlEscape(t.info.name) +
+               "\" name=\"start\"><failure type=\"NotStarted\" message=\"" + XmlEscape(t.error) +
+               "\"/></testcase>\n";
     }
     for (size_t i = 0; i < t.cells.size(); ++i) {
       const Cell& c = t.cells[i];
@@ -585,8 +624,8 @@ std::string RenderJunit(const RunResult& r) {
       ++tt;
       char tm[32];
       std::snprintf(tm, sizeof tm, "%.4f", c.millis / 1000.0);
-      cases += "  <testcase classname=\"" + XmlEscape(t.info.name + "." + v.family) + "\" name=\"" + XmlEscape(v.id) +
-               "\" time=\"" + tm + "\"";
+      cases += "  <testcase classname=\"" + XmlEscape(t.info.name + "." + v.family) + "\" name=\"" +
+               XmlEscape(v.id) + "\" time=\"" + tm + "\"";
       switch (c.outcome) {
         case Outcome::kSuccess:
           cases += "/>\n";
@@ -601,21 +640,24 @@ std::string RenderJunit(const RunResult& r) {
           break;
         case Outcome::kExpectedFailure:
           ++ts;
-          cases += "><skipped message=\"" + XmlEscape("expected failure: " + FailureSummary(v, c)) + "\"/></testcase>\n";
+          cases += "><skipped message=\"" + XmlEscape("expected failure: " + FailureSummary(v, c)) +
+                   "\"/></testcase>\n";
           break;
         case Outcome::kUnexpectedFailure:
           ++tf;
-          cases += "><failure type=\"" + XmlEscape(c.failure) + "\" message=\"" + XmlEscape(FailureSummary(v, c)) +
-                   "\">" + XmlEscape("expected: " + ExpectedResultText(v) + "\ngot: " + c.got + "\npickle: " +
-                                     Hex(v.pickle, 256)) +
+          cases += "><failure type=\"" + XmlEscape(c.failure) + "\" message=\"" +
+                   XmlEscape(FailureSummary(v, c)) + "\">" +
+                   XmlEscape("expected: " + ExpectedResultText(v) + "\ngot: " + c.got +
+                             "\npickle: " + Hex(v.pickle, 256)) +
                    "</failure></testcase>\n";
           break;
         case Outcome::kStale:
           ++tf;
-          cases += "><failure type=\"Stale\" message=\"" +
-                   XmlEscape("listed in " + t.list_path + " but " +
-                             (c.status == CellStatus::kAdvisory ? "Advisory vectors never fail" : "it passed")) +
-                   "\"/></testcase>\n";
+          cases +=
+              "><failure type=\"Stale\" message=\"" +
+              XmlEscape("listed in " + t.list_path + " but " +
+                        (c.status == CellStatus::kAdvisory ? "Advisory vectors never fail" : "it passed")) +
+              "\"/></testcase>\n";
           break;
       }
     }
@@ -627,9 +669,9 @@ std::string RenderJunit(const RunResult& r) {
     }
     char tm[32];
     std::snprintf(tm, sizeof tm, "%.3f", t.seconds);
-    body += " <testsuite name=\"" + XmlEscape(t.info.name) + "\" tests=\"" + std::to_string(tt) + "\" failures=\"" +
-            std::to_string(tf) + "\" errors=\"0\" skipped=\"" + std::to_string(ts) + "\" time=\"" + tm + "\">\n" +
-            cases + " </testsuite>\n";
+    body += " <testsuite name=\"" + XmlEscape(t.info.name) + "\" tests=\"" + std::to_string(tt) +
+            "\" failures=\"" + std::to_string(tf) + "\" errors=\"0\" skipped=\"" + std::to_string(ts) +
+            "\" time=\"" + tm + "\">\n" + cases + " </testsuite>\n";
     tests += tt;
     failures += tf;
     skipped += ts;
@@ -643,16 +685,17 @@ std::string RenderJunit(const RunResult& r) {
 
 std::string RenderJson(const RunResult& r) {
   const auto& vs = *r.vectors;
-  std::string j = "{\n \"format_version\": 1,\n \"vectors_path\": " + JsonString(r.vectors_path) +
-                  ",\n \"filter\": " + JsonString(r.filter) + ",\n \"level\": " + JsonString(LevelName(r.level)) +
-                  ",\n \"mode\": " + JsonString(ModeName(r.mode)) + ",\n \"judge\": " + JsonString(r.judge) +
-                  ",\n \"vectors\": " + std::to_string(vs.size()) + ",\n \"passed\": " +
-                  (r.Passed() ? "true" : "false") + ",\n \"final_line\": " + JsonString(FinalLine(r)) +
-                  ",\n \"totals\": {\"successes\": " + std::to_string(r.successes) +
-                  ", \"expected_failures\": " + std::to_string(r.expected) +
-                  ", \"unexpected_failures\": " + std::to_string(r.unexpected) +
-                  ", \"skipped\": " + std::to_string(r.skipped) + ", \"advisory\": " + std::to_string(r.advisory) +
-                  "},\n \"testees\": [";
+  std::string j =
+      "{\n \"format_version\": 1,\n \"vectors_path\": " + JsonString(r.vectors_path) +
+      ",\n \"filter\": " + JsonString(r.filter) + ",\n \"level\": " + JsonString(LevelName(r.level)) +
+      ",\n \"mode\": " + JsonString(ModeName(r.mode)) + ",\n \"judge\": " + JsonString(r.judge) +
+      ",\n \"vectors\": " + std::to_string(vs.size()) + ",\n \"passed\": " + (r.Passed() ? "true" : "false") +
+      ",\n \"final_line\": " + JsonString(FinalLine(r)) +
+      ",\n \"totals\": {\"successes\": " + std::to_string(r.successes) +
+      ", \"expected_failures\": " + std::to_string(r.expected) +
+      ", \"unexpected_failures\": " + std::to_string(r.unexpected) +
+      ", \"skipped\": " + std::to_string(r.skipped) + ", \"advisory\": " + std::to_string(r.advisory) +
+      "},\n \"testees\": [";
   for (size_t k = 0; k < r.testees.size(); ++k) {
     const TesteeRun& t = r.testees[k];
     j += k ? ",\n  " : "\n  ";
@@ -660,17 +703,22 @@ std::string RenderJson(const RunResult& r) {
          ", \"version\": " + JsonString(t.info.version) + ", \"level\": " + JsonString(LevelName(t.level)) +
          ", \"mode\": " + JsonString(ModeName(t.mode)) + ", \"started\": " + (t.started ? "true" : "false") +
          ", \"error\": " + JsonString(t.error) + ", \"expected_list\": " + JsonString(t.list_path) +
-         ", \"successes\": " + std::to_string(t.successes) + ", \"expected_failures\": " + std::to_string(t.expected) +
-         ", \"unexpected_failures\": " + std::to_string(t.unexpected) + ", \"stale\": " + std::to_string(t.stale) +
-         ", \"skipped\": " + std::to_string(t.skipped) + ", \"advisory\": " + std::to_string(t.advisory) +
+         ", \"successes\": " + std::to_string(t.successes) +
+         ", \"expected_failures\": " + std::to_string(t.expected) +
+         ", \"unexpected_failures\": " + std::to_string(t.unexpected) +
+         ", \"stale\": " + std::to_string(t.stale) + ", \"skipped\": " + std::to_string(t.skipped) +
+         ", \"advisory\": " + std::to_string(t.advisory) +
          ", \"advisory_matching_judge\": " + std::to_string(t.advisory_judge) +
-         ", \"pass_rate\": " + JsonString(RateText(Overall(r, k))) + ", \"seconds\": " + std::to_string(t.seconds) +
-         ", \"unknown_entries\": [";
-    for (size_t i = 0; i < t.unknown_entries.size(); ++i) j += (i ? ", " : "") + JsonString(t.unknown_entries[i]);
+         ", \"pass_rate\": " + JsonString(RateText(Overall(r, k))) +
+         ", \"seconds\": " + std::to_string(t.seconds) + ", \"unknown_entries\": [";
+    for (size_t i = 0; i < t.unknown_entries.size(); ++i)
+      j += (i ? ", " : "") + JsonString(t.unknown_entries[i]);
     j += "]}";
   }
-  j += "\n ],\n \"legend\": \"outcomes: one character per testee, p success, x expected failure, f unexpected "
-       "failure, s stale entry, k skipped, a advisory like CPython 3.11 C, o advisory otherwise\",\n \"results\": [";
+  j +=
+      "\n ],\n \"legend\": \"outcomes: one character per testee, p success, x expected failure, f unexpected "
+      "failure, s stale entry, k skipped, a advisory like CPython 3.11 C, o advisory otherwise\",\n "
+      "\"results\": [";
   for (size_t i = 0; i < vs.size(); ++i) {
     const Vector& v = vs[i];
     std::string codes;
@@ -685,9 +733,11 @@ std::string RenderJson(const RunResult& r) {
       codes.push_back(code);
       if (code == 'p' || code == 'a') continue;
       cells += cells.empty() ? "" : ", ";
-      cells += "{\"testee\": " + JsonString(t.info.name) + ", \"outcome\": " + JsonString(OutcomeName(c.outcome)) +
-               ", \"failure\": " + JsonString(c.failure) + ", \"got\": " + JsonString(Printable(c.got, 500)) +
-               (c.status == CellStatus::kAdvisory ? ", \"matched\": " + JsonString(c.matched) : std::string()) + "}";
+      cells +=
+          "{\"testee\": " + JsonString(t.info.name) + ", \"outcome\": " + JsonString(OutcomeName(c.outcome)) +
+          ", \"failure\": " + JsonString(c.failure) + ", \"got\": " + JsonString(Printable(c.got, 500)) +
+          (c.status == CellStatus::kAdvisory ? ", \"matched\": " + JsonString(c.matched) : std::string()) +
+          "}";
     }
     j += i ? ",\n  " : "\n  ";
     j += "{\"id\": " + JsonString(v.id) + ", \"outcomes\": " + JsonString(codes);

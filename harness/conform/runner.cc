@@ -37,12 +37,18 @@ bool MatchesJudge(const Vector& v, bool accepted, const std::string* value) {
 
 std::string_view OutcomeName(Outcome o) {
   switch (o) {
-    case Outcome::kSuccess: return "success";
-    case Outcome::kExpectedFailure: return "expected-failure";
-    case Outcome::kUnexpectedFailure: return "unexpected-failure";
-    case Outcome::kStale: return "stale";
-    case Outcome::kSkipped: return "skipped";
-    case Outcome::kAdvisory: return "advisory";
+    case Outcome::kSuccess:
+      return "success";
+    case Outcome::kExpectedFailure:
+      return "expected-failure";
+    case Outcome::kUnexpectedFailure:
+      return "unexpected-failure";
+    case Outcome::kStale:
+      return "stale";
+    case Outcome::kSkipped:
+      return "skipped";
+    case Outcome::kAdvisory:
+      return "advisory";
   }
   return "?";
 }
@@ -63,15 +69,17 @@ Cell Evaluate(const Vector& v, const TesteeReply& reply, Level level, Oracle* ju
     case ReplyKind::kTimeout:
     case ReplyKind::kProtocolError:
       c.got = std::string(ReplyKindName(reply.kind)) + ": " + Printable(reply.message, 300);
-      fail(reply.kind == ReplyKind::kCrash ? "Crash" : reply.kind == ReplyKind::kTimeout ? "Timeout"
-                                                                                        : "ProtocolError");
+      fail(reply.kind == ReplyKind::kCrash     ? "Crash"
+           : reply.kind == ReplyKind::kTimeout ? "Timeout"
+                                               : "ProtocolError");
       if (!v.required) c.matched = "none";
       return c;
     case ReplyKind::kRejected: {
       c.got = "rejected";
       if (!reply.exception.empty() || !reply.message.empty()) {
         c.got += ": ";
-        if (!reply.exception.empty()) c.got += Printable(reply.exception, 60) + (reply.message.empty() ? "" : ": ");
+        if (!reply.exception.empty())
+          c.got += Printable(reply.exception, 60) + (reply.message.empty() ? "" : ": ");
         c.got += Printable(reply.message, 240);
       }
       if (!v.required) {
@@ -81,8 +89,10 @@ Cell Evaluate(const Vector& v, const TesteeReply& reply, Level level, Oracle* ju
         c.matches_judge = MatchesJudge(v, false, nullptr);
         return c;
       }
-      if (v.expect == Expect::kReject) c.status = CellStatus::kPass;
-      else fail("RejectedValid");
+      if (v.expect == Expect::kReject)
+        c.status = CellStatus::kPass;
+      else
+        fail("RejectedValid");
       return c;
     }
     case ReplyKind::kAccepted:
@@ -123,7 +133,8 @@ Cell Evaluate(const Vector& v, const TesteeReply& reply, Level level, Oracle* ju
         default:
           c.status = CellStatus::kSkip;
           c.got = "accepted; CPython could not judge the re-encoded pickle: " +
-                  std::string(OutcomeKindName(out.kind)) + " " + Printable(out.message + out.error.message, 200);
+                  std::string(OutcomeKindName(out.kind)) + " " +
+                  Printable(out.message + out.error.message, 200);
           return c;
       }
     }
@@ -194,11 +205,22 @@ void ApplyExpectations(const std::vector<Vector>& vectors, bool filtered, Testee
         break;
     }
     switch (c.outcome) {
-      case Outcome::kSuccess: ++run.successes; break;
-      case Outcome::kExpectedFailure: ++run.expected; break;
-      case Outcome::kUnexpectedFailure: ++run.unexpected; break;
-      case Outcome::kStale: ++run.unexpected; ++run.stale; break;
-      case Outcome::kSkipped: ++run.skipped; break;
+      case Outcome::kSuccess:
+        ++run.successes;
+        break;
+      case Outcome::kExpectedFailure:
+        ++run.expected;
+        break;
+      case Outcome::kUnexpectedFailure:
+        ++run.unexpected;
+        break;
+      case Outcome::kStale:
+        ++run.unexpected;
+        ++run.stale;
+        break;
+      case Outcome::kSkipped:
+        ++run.skipped;
+        break;
       case Outcome::kAdvisory:
         ++run.advisory;
         if (c.matches_judge) ++run.advisory_judge;

@@ -53,7 +53,8 @@ struct Cell {
   CellStatus status = CellStatus::kSkip;
   Outcome outcome = Outcome::kSkipped;
   ReplyKind reply = ReplyKind::kSkipped;
-  std::string failure;  // kFail: AcceptedInvalid, RejectedValid, ValueMismatch, NoValue, Unloadable, Crash, Timeout, ProtocolError
+  std::string failure;  // kFail: AcceptedInvalid, RejectedValid, ValueMismatch, NoValue, Unloadable, Crash,
+                        // Timeout, ProtocolError
   std::string got;      // one line: what the testee answered
   std::string value;    // the testee's value as canonical text, when there is one
   std::string matched;  // kAdvisory: the CPython answers it matches ("3.11-c 3.12-c ..."), or "none"
@@ -64,14 +65,14 @@ struct Cell {
 struct RunConfig {
   Level level = Level::kVerdict;
   Mode mode = Mode::kStream;
-  TesteeOptions testee;         // timeouts, stderr log directory is set per testee
-  std::string stderr_dir;       // non-empty: each testee's stderr goes to DIR/<name>.stderr
-  std::string expected_dir;     // where <name>.txt lists live
-  bool filtered = false;        // a subset of the vectors runs (unknown list ids are then not stale)
-  int jobs = 2;                 // testees run concurrently
-  OracleOptions judge;          // the CPython oracle that loads transcoded pickles
+  TesteeOptions testee;      // timeouts, stderr log directory is set per testee
+  std::string stderr_dir;    // non-empty: each testee's stderr goes to DIR/<name>.stderr
+  std::string expected_dir;  // where <name>.txt lists live
+  bool filtered = false;     // a subset of the vectors runs (unknown list ids are then not stale)
+  int jobs = 2;              // testees run concurrently
+  OracleOptions judge;       // the CPython oracle that loads transcoded pickles
   std::string judge_name = "cpython-c";
-  bool verbose = false;         // progress on stderr
+  bool verbose = false;  // progress on stderr
 };
 
 struct TesteeRun {
@@ -80,8 +81,8 @@ struct TesteeRun {
   Level level = Level::kVerdict;  // may be lower than asked (a testee without transcode)
   Mode mode = Mode::kStream;
   bool started = false;
-  std::string error;               // why it could not run at all
-  std::vector<Cell> cells;         // parallel to the vectors
+  std::string error;        // why it could not run at all
+  std::vector<Cell> cells;  // parallel to the vectors
   ExpectedFailures list;
   std::string list_path;
   bool list_ok = true;

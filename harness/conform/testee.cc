@@ -34,7 +34,9 @@ void IgnoreSigpipeOnce() {
   std::call_once(once, [] { signal(SIGPIPE, SIG_IGN); });
 }
 
-std::string Errno(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+std::string Errno(const char* what) {
+  return std::string(what) + ": " + std::strerror(errno);
+}
 
 void PutU32(std::string& out, uint32_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -69,8 +71,10 @@ struct Child {
     }
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
-    if (stdin_pipe) posix_spawn_file_actions_adddup2(&fa, in_pipe[0], 0);
-    else posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    if (stdin_pipe)
+      posix_spawn_file_actions_adddup2(&fa, in_pipe[0], 0);
+    else
+      posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
     posix_spawn_file_actions_addopen(&fa, 2, stderr_log.empty() ? "/dev/null" : stderr_log.c_str(),
                                      O_WRONLY | O_APPEND | O_CREAT, 0644);
@@ -247,8 +251,10 @@ std::string StatusText(int status) {
 std::string ShellQuote(std::string_view s) {
   std::string out = "'";
   for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out.push_back(c);
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out.push_back(c);
   }
   out.push_back('\'');
   return out;
@@ -256,7 +262,8 @@ std::string ShellQuote(std::string_view s) {
 
 class StreamTestee final : public Testee {
  public:
-  StreamTestee(TesteeSpec spec, TesteeOptions options) : spec_(std::move(spec)), options_(std::move(options)) {
+  StreamTestee(TesteeSpec spec, TesteeOptions options)
+      : spec_(std::move(spec)), options_(std::move(options)) {
     info_.name = spec_.name;
     info_.version = "unknown";
   }
@@ -332,12 +339,15 @@ class StreamTestee final : public Testee {
     std::string payload;
     if (!Exchange(frame, Clock::now() + options_.timeout, payload, out)) return;
     ParseTesteeResponse(payload, level, out);
+    // After garbage the stream cannot be trusted to be in step: start afresh.
+    if (out.kind == ReplyKind::kProtocolError) child_.Kill();
   }
 
  private:
   // Sends `frame`, reads one response payload. On failure fills `out`
   // (kCrash / kTimeout / kProtocolError), kills the child and returns false.
-  bool Exchange(const std::string& frame, Clock::time_point deadline, std::string& payload, TesteeReply& out) {
+  bool Exchange(const std::string& frame, Clock::time_point deadline, std::string& payload,
+                TesteeReply& out) {
     std::string why;
     Child::Io io = child_.WriteAll(frame, deadline, &why);
     std::string hdr;
@@ -436,8 +446,10 @@ class FileTestee final : public Testee {
     close(fd);
     std::string cmd = spec_.command;
     size_t at = cmd.find("{}");
-    if (at != std::string::npos) cmd.replace(at, 2, ShellQuote(path));
-    else cmd += " " + ShellQuote(path);
+    if (at != std::string::npos)
+      cmd.replace(at, 2, ShellQuote(path));
+    else
+      cmd += " " + ShellQuote(path);
     std::vector<std::string> env = {"PICKLECHECK_LEVEL=" + std::string(LevelName(level)),
                                     "PICKLECHECK_OPTIONS=" + OptionsJson(options)};
     Child child;
@@ -494,17 +506,27 @@ class FileTestee final : public Testee {
 
 }  // namespace
 
-std::string_view LevelName(Level level) { return level == Level::kTranscode ? "transcode" : "verdict"; }
-std::string_view ModeName(Mode mode) { return mode == Mode::kFile ? "file" : "stream"; }
+std::string_view LevelName(Level level) {
+  return level == Level::kTranscode ? "transcode" : "verdict";
+}
+std::string_view ModeName(Mode mode) {
+  return mode == Mode::kFile ? "file" : "stream";
+}
 
 std::string_view ReplyKindName(ReplyKind kind) {
   switch (kind) {
-    case ReplyKind::kAccepted: return "Accepted";
-    case ReplyKind::kRejected: return "Rejected";
-    case ReplyKind::kSkipped: return "Skipped";
-    case ReplyKind::kCrash: return "Crash";
-    case ReplyKind::kTimeout: return "Timeout";
-    case ReplyKind::kProtocolError: return "ProtocolError";
+    case ReplyKind::kAccepted:
+      return "Accepted";
+    case ReplyKind::kRejected:
+      return "Rejected";
+    case ReplyKind::kSkipped:
+      return "Skipped";
+    case ReplyKind::kCrash:
+      return "Crash";
+    case ReplyKind::kTimeout:
+      return "Timeout";
+    case ReplyKind::kProtocolError:
+      return "ProtocolError";
   }
   return "?";
 }
@@ -515,7 +537,8 @@ TesteeSpec ParseTesteeSpec(std::string_view arg) {
   bool named = eq != std::string_view::npos && eq > 0;
   for (size_t i = 0; named && i < eq; ++i) {
     char c = arg[i];
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == '+')) named = false;
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == '+'))
+      named = false;
   }
   if (named) {
     spec.name = std::string(arg.substr(0, eq));

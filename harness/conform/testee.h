@@ -57,13 +57,13 @@ std::string_view ReplyKindName(ReplyKind kind);
 
 struct TesteeReply {
   ReplyKind kind = ReplyKind::kCrash;
-  bool has_text = false;            // 'V' with text: canonical text (canonical.md)
+  bool has_text = false;  // 'V' with text: canonical text (canonical.md)
   std::string text;
-  bool has_pickle = false;          // 'B' (stream) or stdout at transcode level (file)
+  bool has_pickle = false;  // 'B' (stream) or stdout at transcode level (file)
   std::string pickle;
-  std::vector<OobBuffer> buffers;   // 'B' out-of-band buffers
-  std::string exception;            // 'E': exception kind, when the testee names one
-  std::string message;              // 'E' 'S' 'X', crash/timeout/protocol details
+  std::vector<OobBuffer> buffers;  // 'B' out-of-band buffers
+  std::string exception;           // 'E': exception kind, when the testee names one
+  std::string message;             // 'E' 'S' 'X', crash/timeout/protocol details
 };
 
 struct TesteeSpec {
@@ -83,14 +83,14 @@ struct TesteeOptions {
   std::string stderr_log;                          // child's stderr is appended here; empty: /dev/null
   std::string work_dir;                            // file mode: where input files go (empty: $TMPDIR or /tmp)
   size_t max_frame_bytes = size_t{256} << 20;
-  Level level = Level::kVerdict;                   // sent in the handshake
+  Level level = Level::kVerdict;  // sent in the handshake
 };
 
 // What the testee said about itself ('H' + JSON; file mode: nothing).
 struct TesteeInfo {
   std::string name;
-  std::string version;      // "name" / "version" fields of the handshake, or "unknown"
-  std::string description;  // "description" field
+  std::string version;              // "name" / "version" fields of the handshake, or "unknown"
+  std::string description;          // "description" field
   std::vector<std::string> levels;  // "levels" field; empty: verdict only... unless it answers T
   std::string hello_json;
 };
@@ -112,10 +112,11 @@ std::unique_ptr<Testee> MakeTestee(const TesteeSpec& spec, Mode mode, const Test
 
 // The load-request body shared with the oracle protocol ('L' / 'T' + body).
 // Appends one frame (length prefix included) of type `type`.
-bool AppendTesteeRequest(char type, std::string_view pickle, const DecodeOptions& options,
-                         std::string& out, std::string* why);
+bool AppendTesteeRequest(char type, std::string_view pickle, const DecodeOptions& options, std::string& out,
+                         std::string* why);
 // Parses an 'L'/'T' payload (type byte included), the testee side.
-bool ParseLoadPayload(std::string_view payload, std::string& pickle, DecodeOptions& options, std::string* why);
+bool ParseLoadPayload(std::string_view payload, std::string& pickle, DecodeOptions& options,
+                      std::string* why);
 // Parses a response payload into `out` (kind and fields).
 void ParseTesteeResponse(std::string_view payload, Level level, TesteeReply& out);
 

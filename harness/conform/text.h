@@ -13,9 +13,9 @@ namespace picklecheck::conform {
 std::string Printable(std::string_view bytes, size_t max);
 // Cuts valid UTF-8 to at most `max` bytes at a character boundary, adding "…".
 std::string Shorten(std::string_view utf8, size_t max);
-std::string HtmlEscape(std::string_view s);  // & < > " '
-std::string XmlEscape(std::string_view s);   // & < > " ' and no XML-invalid controls
-std::string MarkdownCell(std::string_view s);  // | and ` escaped, one line
+std::string HtmlEscape(std::string_view s);                 // & < > " '
+std::string XmlEscape(std::string_view s);                  // & < > " ' and no XML-invalid controls
+std::string MarkdownCell(std::string_view s);               // | and ` escaped, one line
 std::string Hex(std::string_view bytes, size_t max_bytes);  // "80 04 95 ..." with "… (N bytes)"
 
 }  // namespace picklecheck::conform

@@ -41,18 +41,24 @@ Answer ParseAnswer(const Json& j) {
 
 std::string_view ExpectName(Expect e) {
   switch (e) {
-    case Expect::kAccept: return "accept";
-    case Expect::kReject: return "reject";
-    case Expect::kEither: return "either";
+    case Expect::kAccept:
+      return "accept";
+    case Expect::kReject:
+      return "reject";
+    case Expect::kEither:
+      return "either";
   }
   return "?";
 }
 
 std::string_view ExpectPrefix(Expect e) {
   switch (e) {
-    case Expect::kAccept: return "y";
-    case Expect::kReject: return "n";
-    case Expect::kEither: return "i";
+    case Expect::kAccept:
+      return "y";
+    case Expect::kReject:
+      return "n";
+    case Expect::kEither:
+      return "i";
   }
   return "?";
 }
@@ -83,9 +89,12 @@ bool ParseVector(std::string_view line, Vector& v, std::string* why) {
     return false;
   }
   const std::string& e = j["expect"].str();
-  if (e == "accept") v.expect = Expect::kAccept;
-  else if (e == "reject") v.expect = Expect::kReject;
-  else if (e == "either") v.expect = Expect::kEither;
+  if (e == "accept")
+    v.expect = Expect::kAccept;
+  else if (e == "reject")
+    v.expect = Expect::kReject;
+  else if (e == "either")
+    v.expect = Expect::kEither;
   else {
     if (why) *why = "bad expect \"" + e + "\"";
     return false;
@@ -119,7 +128,7 @@ bool ParseVector(std::string_view line, Vector& v, std::string* why) {
     return false;
   }
   v.result = ParseAnswer(j["result"]);
-  if (!v.result.accepted() && !v.result.rejected()) {
+  if (v.required && !v.result.accepted() && !v.result.rejected()) {
     if (why) *why = "result is neither a value nor an error";
     return false;
   }

@@ -36,8 +36,8 @@ struct Answer {
 };
 
 struct Vector {
-  std::string id;      // Required.cpython-c.P4.FRAME.Straddle: stable, used in expected lists
-  std::string name;    // y_FRAME_p4_Straddle: the .pickle file name
+  std::string id;    // Required.cpython-c.P4.FRAME.Straddle: stable, used in expected lists
+  std::string name;  // y_FRAME_p4_Straddle: the .pickle file name
   Expect expect = Expect::kAccept;
   bool required = true;  // level Required (y_, n_); false: Advisory (i_)
   std::string family;    // opcode family: int, string, framing...
@@ -46,9 +46,9 @@ struct Vector {
   std::vector<std::string> flags;
   std::string comment;
   std::string source;
-  DecodeOptions options;  // pickle.loads arguments
-  std::string pickle;     // the input bytes
-  Answer result;          // CPython 3.11 C unpickler: the expected result
+  DecodeOptions options;        // pickle.loads arguments
+  std::string pickle;           // the input bytes
+  Answer result;                // CPython 3.11 C unpickler: the expected result
   std::vector<Answer> answers;  // i_: every CPython's answer, grouped
 
   bool HasFlag(std::string_view flag) const;

@@ -123,6 +123,9 @@ def serve(codec, label, codec_name, transcode, rfile, wfile):
                             po.restore_safe_globals()
                         if dkind == 'U':
                             resp = b'S' + ('the pickler cannot write it: %s' % dpayload).encode('utf-8')
+                        elif dkind == 'E':  # CPython's pickler refuses the value: no transcode
+                            resp = b'S' + ('the pickler raised %s: %s' % dpayload).encode(
+                                'utf-8', 'backslashreplace')
                         else:
                             resp = po.encode_outcome(dkind, dpayload)
                     else:
