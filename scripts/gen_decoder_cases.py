@@ -159,6 +159,8 @@ c("ReduceObjectArgs", b"cbuiltins\nobject\nK\x01\x85R.", "CallTypeError@20"); c(
 c("ReduceOnInstance", b"cm\nA\n)\x81K\x01\x85R.", "call(new(@m:A, ()), 1)")
 c("ReconstructorObject", b"ccopy_reg\n_reconstructor\n(cm\nA\nc__builtin__\nobject\nNtR.", "new(@m:A, ())")
 c("ReconstructorStubBase", b"ccopy_reg\n_reconstructor\n(cm\nA\ncm\nB\nK\x05tR.", "@m:A(5)")
+c("ReconstructorSetBase", b"ccopy_reg\n_reconstructor\n(c__builtin__\nset\nc__builtin__\nset\n](K\x01K\x02etR.", "{1, 2}")
+c("ReconstructorSetBaseOtherClass", b"ccopy_reg\n_reconstructor\n(cm\nA\nc__builtin__\nset\nNtR.", "CallTypeError@50")
 c("Build", b"cm\nA\n)\x81}b.", "new(@m:A, ()).build({})"); c("BuildDictOnNone", b"N}b.", "NoAttribute@2"); c("BuildNoneOnNone", b"NNb.", "None")
 c("BuildIntState", b"K\x01K\x00b.", "StateNotDict@4"); c("BuildUnderflow", b"}b.", "StackUnderflow@1"); c("BuildOnClass", b"cm\nA\n}b.", "CallTypeError@6")
 c("BuildSlotStateNotDict", b"NNK\x01\x86b.", "SlotStateNotDict@5"); c("BuildTwice", b"cm\nA\n)\x81K\x01bK\x02b.", "new(@m:A, ()).build(1).build(2)")

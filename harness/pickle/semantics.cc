@@ -493,6 +493,16 @@ Result<Value> Semantics::CallReconstructor(std::span<const Value> args,
     obj.object()->args.Push(doc_.arena(), args[2]);
     return obj;
   }
+  if (base.is(Kind::kGlobal) && base.global()->builtin != Builtin::kNone &&
+      base.global()->builtin != Builtin::kCodecsEncode && base.global()->builtin != Builtin::kReconstructor) {
+    // base.__new__(cls, state) needs cls to be base itself here (no subtypes
+    // of the safe built-ins exist): "set.__new__(A): A is not a subtype of
+    // set" otherwise. With cls == base, __new__ followed by __init__ (set,
+    // bytearray) or __new__ alone (frozenset, bytes, complex) is base(state).
+    if (!cls.Is(base)) return CallType(PyTypeOf(cls));
+    Value state = args[2];
+    return CallBuiltin(base.global()->builtin, std::span<const Value>(&state, 1), {}, /*via_new=*/false);
+  }
   return Unsupported();
 }
 
