@@ -37,7 +37,9 @@ for ((run = 1; run <= runs; run++)); do
     ft=$(sed -E 's/.* ft: ([0-9]+).*/\1/' <<<"$line")
     eps=$(grep -E '^stat::average_exec_per_sec' "$dir/log" | awk '{print $2}' || true)
     note=""
-    grep -q ' DONE ' <<<"$line" || note=" (stopped early: $(ls "$dir" | grep -E '^(crash|timeout|oom|leak)-' | head -1))"
+    if ! grep -qE '[[:space:]]DONE[[:space:]]' <<<"$line"; then
+      note=" (stopped early: $(ls "$dir" | grep -E '^(crash|timeout|oom|leak)-' | head -1 || true))"
+    fi
     echo "$variant run=$run cov=$cov ft=$ft exec/s=${eps:-0}$note"
     echo "$cov $ft ${eps:-0}" >>"$work/$variant.results"
   done

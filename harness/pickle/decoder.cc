@@ -107,9 +107,7 @@ class Decoder {
         marks_(scratch.marks) {
     stack_.clear();
     marks_.clear();
-    encoding_ = pycodecs::ParseEncoding(options.encoding);
-    charmap_ = pycodecs::CharmapTable(options.encoding);
-    handler_ = pycodecs::ParseErrorHandler(options.errors);
+
     if (options.view_input) doc.set_view_input(input);
   }
 
@@ -249,9 +247,11 @@ class Decoder {
   uint32_t next_buffer_ = 0;
   uint64_t op_offset_ = 0;
   uint8_t op_ = 0;
-  pycodecs::Encoding encoding_;
+  // The Unpickler's encoding and errors, resolved on first use.
+  bool codec_ready_ = false;
+  pycodecs::Encoding encoding_ = pycodecs::Encoding::kAscii;
   const uint16_t* charmap_ = nullptr;  // kCharmap: the decoding table
-  pycodecs::ErrorHandler handler_;
+  pycodecs::ErrorHandler handler_ = pycodecs::ErrorHandler::kStrict;
   std::string scratch_;
 };
 
@@ -404,6 +404,14 @@ Status Decoder::LoadCountedLong(int width) {
 // ---- strings ------------------------------------------------------------------
 
 Result<Value> Decoder::DecodePy2String(std::string_view raw) {
+  // The codec is looked up when a Python 2 string is first decoded, as
+  // CPython does (and most pickles never need it).
+  if (!codec_ready_) {
+    encoding_ = pycodecs::ParseEncoding(options_.encoding);
+    charmap_ = pycodecs::CharmapTable(options_.encoding);
+    handler_ = pycodecs::ParseErrorHandler(options_.errors);
+    codec_ready_ = true;
+  }
   // PyUnicode_Decode returns '' for empty input before it looks the codec
   // up: S''\n with encoding='nope' is '', not LookupError.
   if (raw.empty() && encoding_ != pycodecs::Encoding::kBytes) return doc_.NewStr({});
@@ -1090,6 +1098,7 @@ Result<Value> Decoder::Run() {
       case Opcode::kBINPERSID: st = LoadBinPersId(); break;
       case Opcode::kSTOP: {
         if (size() <= fence_) return Underflow();
+        doc_.set_end_offset(pos());
         return stack_.back();
       }
       default:

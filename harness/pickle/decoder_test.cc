@@ -227,6 +227,12 @@ TEST(DecoderTest, BuiltinCallAllocationIsCapped) {
   EXPECT_TRUE(IsInconclusive(doc.error().kind));
 }
 
+TEST(DecoderTest, EndOffsetIsJustPastStop) {
+  Result<Document> doc = Decode(std::string_view("K\x01.junk"));
+  ASSERT_TRUE(doc.ok());
+  EXPECT_EQ(doc->end_offset(), 3u);
+}
+
 TEST(DecoderTest, ViewModeReferencesInput) {
   std::string p = "\x8c\x05hello.";
   DecodeOptions o;

@@ -11,8 +11,8 @@ struct Limits {
   // Bytes a decode may allocate beyond what the input itself accounts for:
   // memory stays below base + factor * input size. Pickle opcodes cannot
   // exceed this on their own; calls like bytearray(10**12) can.
-  uint64_t alloc_base = uint64_t{64} << 20;
-  uint64_t alloc_factor = 64;
+  uint64_t alloc_base = uint64_t{1} << 20;
+  uint64_t alloc_factor = 16;
   // Nesting depth for hashing (dict keys, set items). CPython recurses in C
   // without a limit here; deeper keys are reported, not crashed on.
   int max_hash_depth = 10000;

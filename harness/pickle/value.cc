@@ -231,6 +231,7 @@ namespace internal {
 struct DocumentState {
   Arena arena;
   Value root = Value::None();
+  uint64_t end_offset = 0;
   // CPython 3.11 singletons: "" and the 256 one-character latin-1 strs,
   // b"" and the 256 one-byte bytes, and ().
   StrNode* empty_str = nullptr;
@@ -253,6 +254,8 @@ Document& Document::operator=(Document&&) noexcept = default;
 Document::~Document() = default;
 
 Value Document::root() const { return state_->root; }
+uint64_t Document::end_offset() const { return state_->end_offset; }
+void Document::set_end_offset(uint64_t offset) { state_->end_offset = offset; }
 void Document::set_root(Value v) { state_->root = v; }
 Arena& Document::arena() { return state_->arena; }
 

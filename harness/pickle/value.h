@@ -280,6 +280,10 @@ class Document {
 
   Value root() const;
   void set_root(Value v);
+  // Bytes of the input the decoder read: the offset just past STOP (data
+  // after STOP is ignored, as CPython ignores it).
+  uint64_t end_offset() const;
+  void set_end_offset(uint64_t offset);
   Arena& arena();
 
   // Node constructors (used by the decoder and by tests building graphs).
