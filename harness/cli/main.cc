@@ -4,6 +4,8 @@
 //   picklecheck dis [options] FILE|-        pickletools-style disassembly with the verdict
 //   picklecheck encode --protocol N [FILE|-]      canonical text -> pickle on stdout
 //   picklecheck transcode --protocol N IN OUT      pickle -> value -> pickle ('-': stdin/stdout)
+//   picklecheck diff [--oracle c|python|both] PATH...  differential report (harness/diff)
+//   picklecheck roundtrip [--protocols 0-5] PATH...    round trips vs CPython (harness/roundtrip)
 //   picklecheck conform --testee CMD ...            conformance report (harness/conform)
 //   picklecheck testee                              this codec as a conformance testee
 //
@@ -20,11 +22,13 @@
 #include <vector>
 
 #include "harness/conform/conform_cli.h"
+#include "harness/diff/diff_cli.h"
 #include "harness/pickle/canonical.h"
 #include "harness/pickle/canonical_parse.h"
 #include "harness/pickle/decoder.h"
 #include "harness/pickle/disasm.h"
 #include "harness/pickle/encoder.h"
+#include "harness/roundtrip/roundtrip_cli.h"
 
 namespace picklecheck {
 namespace {
@@ -38,6 +42,10 @@ constexpr char kUsage[] =
     "  encode     read canonical text, write the pickle CPython's pickle.dumps writes\n"
     "             (usage: encode --protocol N [FILE|-])\n"
     "  transcode  decode a pickle and encode it again (usage: transcode --protocol N IN OUT)\n"
+    "  diff       decode a corpus with picklecheck and CPython and report every difference\n"
+    "             (picklecheck diff --help)\n"
+    "  roundtrip  round-trip a corpus's values through both picklers at protocols 0-5\n"
+    "             (picklecheck roundtrip --help)\n"
     "  conform    run the conformance vectors against a codec (see harness/conform/TESTEE.md;\n"
     "             picklecheck conform --help)\n"
     "  testee     serve the conformance testee protocol with this codec\n"
@@ -101,6 +109,8 @@ int Main(int argc, char** argv) {
     return 0;
   }
   // Subcommands with their own argument parsing.
+  if (command == "diff") return RunDiff(argc - 1, argv + 1);
+  if (command == "roundtrip") return RunRoundtrip(argc - 1, argv + 1);
   if (command == "conform") return RunConform(argc - 1, argv + 1);
   if (command == "testee") return RunTestee(argc - 1, argv + 1);
   DecodeOptions options;

@@ -626,6 +626,7 @@ ErrorInfo InfoOf(EncodeErrorCode code) {
     case EncodeErrorCode::kTooLargeFor4GiB: return {code, "OverflowError", ErrorKind::kUnsupportedForm};
     case EncodeErrorCode::kNonAsciiName: return {code, "PicklingError", ErrorKind::kUnsupportedForm};
     case EncodeErrorCode::kLocalObject: return {code, "AttributeError", ErrorKind::kUnsupportedForm};
+    case EncodeErrorCode::kImportFailed: return {code, "PicklingError", ErrorKind::kUnsupportedForm};
     case EncodeErrorCode::kRecursion: return {code, "RecursionError", ErrorKind::kRecursionLimit};
     case EncodeErrorCode::kPersIdNotAscii: return {code, "PicklingError", ErrorKind::kUnsupportedForm};
     case EncodeErrorCode::kPersIdNone: return {code, "", ErrorKind::kUnsupportedForm};
@@ -917,6 +918,20 @@ class Encoder {
     d->entries.data = const_cast<DictEntry*>(entries);
     d->entries.size = d->entries.capacity = n;
     return Value::Node(Kind::kDict, d);
+  }
+  // The recorded args tuple and kwargs dict of a stub (see recorded_args_).
+  Value RecordedArgs(const ObjectNode* o) {
+    auto it = recorded_args_.find(o);
+    if (it == recorded_args_.end()) {
+      it = recorded_args_.emplace(o, std::make_pair(TempTuple(o->args.data, o->args.size),
+                                                    TempDict(o->kwargs.data, o->kwargs.size)))
+               .first;
+    }
+    return it->second.first;
+  }
+  Value RecordedKwargs(const ObjectNode* o) {
+    RecordedArgs(o);
+    return recorded_args_.find(o)->second.second;
   }
   Value TempCall(const Value& callee, const Value* args, size_t n, const Value* build_state) {
     auto* o = scratch_.New<ObjectNode>();
@@ -1485,6 +1500,12 @@ class Encoder {
     if (HasLocalsPart(name)) {
       return Fail(EncodeErrorCode::kLocalObject, v, -1, "Can't pickle local object '" + std::string(name) + "'");
     }
+    // save_global imports obj.__module__ at every protocol; '' cannot be
+    // imported: "Can't pickle <class '.x'>: import of module '' failed".
+    if (module.empty()) {
+      return Fail(EncodeErrorCode::kImportFailed, v, -1,
+                  "Can't pickle <class '." + std::string(name) + "'>: import of module '' failed");
+    }
     if (proto_ >= 4) {
       Save(ModuleStr(g));
       Save(TempStr(name));
@@ -1531,10 +1552,10 @@ class Encoder {
     }
     char* p = w_.Grab(module.size() + name.size() + 3);
     *p++ = B(Opcode::kGLOBAL);
-    std::memcpy(p, module.data(), module.size());
+    if (!module.empty()) std::memcpy(p, module.data(), module.size());
     p += module.size();
     *p++ = '\n';
-    std::memcpy(p, name.data(), name.size());
+    if (!name.empty()) std::memcpy(p, name.data(), name.size());
     p += name.size();
     *p = '\n';
     PutMemo(key);
@@ -1636,9 +1657,8 @@ class Encoder {
         if (proto_ >= 4) {
           spec->mode = ReduceSpec::kNewObjEx;
           spec->first = cls;
-          spec->args = args;
-          spec->nargs = nargs;
-          spec->kwargs_node = TempDict(o->kwargs.data, o->kwargs.size);
+          spec->args_node = RecordedArgs(o);
+          spec->kwargs_node = RecordedKwargs(o);
         } else {
           spec->first = PartialNew(cls, args, nargs, o->kwargs.data, o->kwargs.size);
         }
@@ -1646,8 +1666,8 @@ class Encoder {
         spec->first = TempGlobal("copyreg", "__newobj_ex__");
         Value* full = TempValues(3);
         full[0] = cls;
-        full[1] = TempTuple(args, nargs);
-        full[2] = TempDict(o->kwargs.data, o->kwargs.size);
+        full[1] = RecordedArgs(o);
+        full[2] = RecordedKwargs(o);
         spec->args = full;
         spec->nargs = 3;
       }
@@ -1660,8 +1680,7 @@ class Encoder {
                   "first item of the tuple returned by __reduce__ must be callable");
     }
     spec->first = callee;
-    spec->args = args;
-    spec->nargs = nargs;
+    spec->args_node = RecordedArgs(o);
     if (proto_ >= 2 && callee.is(Kind::kGlobal)) {
       // save_reduce looks at callable.__name__.
       std::string_view callee_name = LastPart(callee.global()->name.sv());
@@ -1673,8 +1692,10 @@ class Encoder {
         if (!SameGlobal(args[0], callee)) {
           return Fail(EncodeErrorCode::kNewObjWrongClass, v, 0, "args[0] from __newobj__ args has the wrong class");
         }
+        // save_reduce saves a fresh slice argtup[1:] for NEWOBJ.
         spec->mode = ReduceSpec::kNewObj;
         spec->first = args[0];
+        spec->args_node = Value::None();
         spec->args = args + 1;
         spec->nargs = nargs - 1;
       } else if (callee_name == "__newobj_ex__") {
@@ -1686,11 +1707,8 @@ class Encoder {
           return Fail(EncodeErrorCode::kNewObjExArgs, v, 0,
                       "first item from NEWOBJ_EX argument tuple must be a class, not " + NameOf(args[0]));
         }
-        if (!SameGlobal(args[0], callee)) {
-          return Fail(EncodeErrorCode::kNewObjExArgs, v, 0,
-                      "first item from NEWOBJ_EX argument tuple must be " + NameOf(callee) + ", not " +
-                          NameOf(args[0]));
-        }
+        // No class check here: CPython's C save_reduce makes it for
+        // __newobj__ only (the pure-Python pickler checks both).
         if (!args[1].is(Kind::kTuple)) {
           return Fail(EncodeErrorCode::kNewObjExArgs, v, 0,
                       "second item from NEWOBJ_EX argument tuple must be a tuple, not " + NameOf(args[1]));
@@ -2150,6 +2168,11 @@ class Encoder {
   StrNode* builtins_str_ = nullptr;
   StrNode* latin1_ = nullptr;
   Value object_new_;  // getattr(object, '__new__') of NEWOBJ_EX below p4
+  // A stub's __reduce_ex__ returns the args tuple and kwargs dict it
+  // recorded: the same two objects on every call, so CPython memoizes them
+  // and reads them back with GET when the stub is reached again while its
+  // own arguments are being saved. One node each per object here, too.
+  std::unordered_map<const ObjectNode*, std::pair<Value, Value>> recorded_args_;
   Arena scratch_;
   std::string scratch_text_;
   std::vector<Frame> frames_;

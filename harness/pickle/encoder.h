@@ -127,6 +127,7 @@ enum class EncodeErrorCode : uint8_t {
   kTooLargeFor4GiB,     ///< OverflowError: str/bytes > 4 GiB requires protocol 4
   kNonAsciiName,        ///< PicklingError: can't pickle module/global identifier (p0-2 ASCII, p3 UTF-8)
   kLocalObject,         ///< AttributeError: Can't pickle local object ('<locals>' in a name)
+  kImportFailed,        ///< PicklingError: import of module '' failed (a global with an empty module)
   kRecursion,           ///< RecursionError: maximum recursion depth exceeded while pickling an object
   kPersIdNotAscii,      ///< PicklingError: persistent IDs in protocol 0 must be ASCII strings
   kPersIdNone,          ///< persid(None): a persistent_id of None means "not persistent"
