@@ -18,6 +18,7 @@
 #include "harness/pickle/arena.h"
 #include "harness/pickle/bigint.h"
 #include "harness/pickle/canonical.h"
+#include "harness/pickle/compat_names.h"
 #include "harness/pickle/opcode.h"
 #include "harness/pickle/pycodecs.h"
 #include "harness/pickle/pytext.h"
@@ -404,36 +405,6 @@ struct Frame {
 };
 
 // ---- names ------------------------------------------------------------------
-
-using NamePair = std::pair<std::string_view, std::string_view>;
-struct NamePairHash {
-  size_t operator()(const NamePair& k) const {
-    return std::hash<std::string_view>()(k.first) * 31 + std::hash<std::string_view>()(k.second);
-  }
-};
-
-// _compat_pickle.REVERSE_NAME_MAPPING / REVERSE_IMPORT_MAPPING.
-const std::unordered_map<NamePair, NamePair, NamePairHash>& ReverseNames() {
-  static const auto* table = [] {
-    auto* t = new std::unordered_map<NamePair, NamePair, NamePairHash>();
-#define PC_REVERSE_NAME_MAPPING(m, n, m2, n2) t->emplace(NamePair{m, n}, NamePair{m2, n2});
-#include "harness/pickle/compat_names.inc"
-#undef PC_REVERSE_NAME_MAPPING
-    return t;
-  }();
-  return *table;
-}
-
-const std::unordered_map<std::string_view, std::string_view>& ReverseImports() {
-  static const auto* table = [] {
-    auto* t = new std::unordered_map<std::string_view, std::string_view>();
-#define PC_REVERSE_IMPORT_MAPPING(m, m2) t->emplace(m, m2);
-#include "harness/pickle/compat_names.inc"
-#undef PC_REVERSE_IMPORT_MAPPING
-    return t;
-  }();
-  return *table;
-}
 
 bool IsAscii(std::string_view s) {
   for (char c : s) {
@@ -1528,16 +1499,9 @@ class Encoder {
       return PushReduce(spec, 1, v);
     }
     if (proto_ < 3 && fix_imports_) {
-      const auto& names = ReverseNames();
-      auto it = names.find(NamePair{module, name});
-      if (it != names.end()) {
-        module = it->second.first;
-        name = it->second.second;
-      } else {
-        const auto& imports = ReverseImports();
-        auto jt = imports.find(module);
-        if (jt != imports.end()) module = jt->second;
-      }
+      GlobalName mapped = MapPy3Global(module, name);
+      module = mapped.module;
+      name = mapped.name;
     }
     auto encodable = [this](std::string_view s) { return proto_ == 3 ? HasNoSurrogates(s) : IsAscii(s); };
     if (!encodable(module)) {

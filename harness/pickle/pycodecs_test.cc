@@ -12,55 +12,16 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "harness/testing/python_testing.h"
 
 namespace picklecheck::pycodecs {
 namespace {
 
-// Runs a Python script with the interpreter CPython behaviour is judged by
-// (PICKLECHECK_PYTHON, default python3) and returns its stdout.
-bool RunPython(const std::string& script, std::string& output) {
-  const char* env = std::getenv("PICKLECHECK_PYTHON");
-  const std::string python = env != nullptr && *env != '\0' ? env : "python3";
-  char path[] = "/tmp/picklecheck_pycodecs_test_XXXXXX";
-  const int fd = mkstemp(path);
-  if (fd < 0) return false;
-  const bool written = write(fd, script.data(), script.size()) == static_cast<ssize_t>(script.size());
-  close(fd);
-  bool ok = false;
-  if (written) {
-    const std::string command = "'" + python + "' '" + path + "'";
-    if (FILE* pipe = popen(command.c_str(), "r")) {
-      char buf[65536];
-      size_t got;
-      while ((got = std::fread(buf, 1, sizeof(buf), pipe)) > 0) output.append(buf, got);
-      ok = pclose(pipe) == 0;
-    }
-  }
-  unlink(path);
-  return ok;
-}
+using ::picklecheck::testing::RunPython;
+using ::picklecheck::testing::RunPythonTable;
+using ::picklecheck::testing::Split;
 
-std::vector<std::string> Split(std::string_view text, char sep) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t stop = text.find(sep, start);
-    if (stop == std::string_view::npos) stop = text.size();
-    out.emplace_back(text.substr(start, stop - start));
-    start = stop + 1;
-  }
-  return out;
-}
 
-std::vector<std::vector<std::string>> RunPythonTable(const std::string& script) {
-  std::string output;
-  EXPECT_TRUE(RunPython(script, output));
-  std::vector<std::vector<std::string>> rows;
-  for (const std::string& line : Split(output, '\n')) {
-    if (!line.empty()) rows.push_back(Split(line, '\t'));
-  }
-  return rows;
-}
 
 std::string FromHex(std::string_view hex) {
   std::string out;

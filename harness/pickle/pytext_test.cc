@@ -14,46 +14,16 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "harness/testing/python_testing.h"
 #include "harness/pickle/bigint.h"
 
 namespace picklecheck::pytext {
 namespace {
 
-// Runs a Python script with the interpreter CPython behaviour is judged by
-// (PICKLECHECK_PYTHON, default python3) and returns its stdout.
-bool RunPython(const std::string& script, std::string& output) {
-  const char* env = std::getenv("PICKLECHECK_PYTHON");
-  const std::string python = env != nullptr && *env != '\0' ? env : "python3";
-  char path[] = "/tmp/picklecheck_pytext_test_XXXXXX";
-  const int fd = mkstemp(path);
-  if (fd < 0) return false;
-  const bool written = write(fd, script.data(), script.size()) == static_cast<ssize_t>(script.size());
-  close(fd);
-  bool ok = false;
-  if (written) {
-    const std::string command = "'" + python + "' '" + path + "'";
-    if (FILE* pipe = popen(command.c_str(), "r")) {
-      char buf[65536];
-      size_t got;
-      while ((got = std::fread(buf, 1, sizeof(buf), pipe)) > 0) output.append(buf, got);
-      ok = pclose(pipe) == 0;
-    }
-  }
-  unlink(path);
-  return ok;
-}
+using ::picklecheck::testing::RunPython;
+using ::picklecheck::testing::RunPythonTable;
+using ::picklecheck::testing::Split;
 
-std::vector<std::string> Split(std::string_view text, char sep) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t stop = text.find(sep, start);
-    if (stop == std::string_view::npos) stop = text.size();
-    out.emplace_back(text.substr(start, stop - start));
-    start = stop + 1;
-  }
-  return out;
-}
 
 std::string FromHex(std::string_view hex) {
   std::string out;
@@ -76,16 +46,6 @@ double FromBits(uint64_t bits) {
   return d;
 }
 
-// Lines of "field field ..." from a script, skipping blanks.
-std::vector<std::vector<std::string>> RunPythonTable(const std::string& script) {
-  std::string output;
-  EXPECT_TRUE(RunPython(script, output));
-  std::vector<std::vector<std::string>> rows;
-  for (const std::string& line : Split(output, '\n')) {
-    if (!line.empty()) rows.push_back(Split(line, ' '));
-  }
-  return rows;
-}
 
 // ---------------------------------------------------------------------------
 // Strtol0
@@ -206,7 +166,7 @@ for s in cases:
     print(s.hex() or '-', v, end, err)
 )PY";
   size_t checked = 0;
-  for (const std::vector<std::string>& f : RunPythonTable(script)) {
+  for (const std::vector<std::string>& f : RunPythonTable(script, ' ')) {
     ASSERT_EQ(f.size(), 4u);
     const std::string input = FromHex(f[0]);
     StrtolResult r = Strtol0(input);
@@ -399,7 +359,7 @@ for s in cases:
         print(s.hex() or '-', base, r)
 )PY";
   size_t checked = 0;
-  for (const std::vector<std::string>& f : RunPythonTable(script)) {
+  for (const std::vector<std::string>& f : RunPythonTable(script, ' ')) {
     ASSERT_GE(f.size(), 3u);
     const std::string input = FromHex(f[0]);
     const int base = std::stoi(f[1]);
@@ -606,7 +566,7 @@ for s in cases:
     print(s.hex() or '-', parse(s))
 )PY";
   size_t checked = 0;
-  for (const std::vector<std::string>& f : RunPythonTable(script)) {
+  for (const std::vector<std::string>& f : RunPythonTable(script, ' ')) {
     ASSERT_GE(f.size(), 2u);
     const std::string input = FromHex(f[0]);
     FloatParseResult r = ParseDouble(input);
@@ -682,7 +642,7 @@ for d in values:
     print(struct.pack('>d', d).hex(), repr(d))
 )PY";
   size_t checked = 0;
-  for (const std::vector<std::string>& f : RunPythonTable(script)) {
+  for (const std::vector<std::string>& f : RunPythonTable(script, ' ')) {
     ASSERT_EQ(f.size(), 2u);
     const double d = FromBits(std::stoull(f[0], nullptr, 16));
     EXPECT_EQ(FloatRepr(d), f[1]) << f[0];

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "harness/pickle/compat_names.h"
 #include "harness/pickle/pycodecs.h"
 
 namespace picklecheck::internal {
@@ -30,37 +31,6 @@ Error CallType(PyTypeName t = PyTypeName::kUnknown, uint8_t sub = 0) {
 
 // Which attribute a failed lookup named, for AttributeError messages.
 enum AttrName : uint8_t { kAttrAppend = 0, kAttrAdd = 1, kAttrDict = 2, kAttrOther = 3 };
-
-using NameKey = std::pair<std::string_view, std::string_view>;
-
-struct NameKeyHash {
-  size_t operator()(const NameKey& k) const {
-    return std::hash<std::string_view>()(k.first) * 31 + std::hash<std::string_view>()(k.second);
-  }
-};
-
-// _compat_pickle.NAME_MAPPING and IMPORT_MAPPING (scripts/gen_compat_names.py).
-const std::unordered_map<NameKey, NameKey, NameKeyHash>& NameMapping() {
-  static const auto* table = [] {
-    auto* t = new std::unordered_map<NameKey, NameKey, NameKeyHash>();
-#define PC_NAME_MAPPING(m, n, m2, n2) t->emplace(NameKey{m, n}, NameKey{m2, n2});
-#include "harness/pickle/compat_names.inc"
-#undef PC_NAME_MAPPING
-    return t;
-  }();
-  return *table;
-}
-
-const std::unordered_map<std::string_view, std::string_view>& ImportMapping() {
-  static const auto* table = [] {
-    auto* t = new std::unordered_map<std::string_view, std::string_view>();
-#define PC_IMPORT_MAPPING(m, m2) t->emplace(m, m2);
-#include "harness/pickle/compat_names.inc"
-#undef PC_IMPORT_MAPPING
-    return t;
-  }();
-  return *table;
-}
 
 Builtin SafeBuiltin(std::string_view module, std::string_view name) {
   if (module == "builtins") {
@@ -110,16 +80,9 @@ Status Semantics::Reserve(uint64_t bytes) {
 
 Value Semantics::FindClass(std::string_view module, std::string_view name, bool map_names) {
   if (map_names) {
-    const auto& names = NameMapping();
-    auto it = names.find(NameKey{module, name});
-    if (it != names.end()) {
-      module = it->second.first;
-      name = it->second.second;
-    } else {
-      const auto& imports = ImportMapping();
-      auto jt = imports.find(module);
-      if (jt != imports.end()) module = jt->second;
-    }
+    GlobalName mapped = MapPy2Global(module, name);
+    module = mapped.module;
+    name = mapped.name;
   }
   return doc_.Global(module, name, SafeBuiltin(module, name));
 }

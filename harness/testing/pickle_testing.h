@@ -50,7 +50,7 @@ inline std::string Verdict(std::string_view pickle, const DecodeOptions& options
   return ToCanonical(doc->root());
 }
 
-inline std::vector<std::string> Split(const std::string& s, char sep) {
+inline std::vector<std::string> Split(std::string_view s, char sep) {
   std::vector<std::string> out;
   std::string cur;
   for (char c : s) {
