@@ -1,4 +1,5 @@
 #include "harness/conform/json.h"
+#include "harness/pickle/pycodecs.h"
 
 #include <cstdint>
 #include <cstdlib>
@@ -12,23 +13,6 @@ const std::vector<Json> kEmptyItems;
 const std::map<std::string, Json, std::less<>> kEmptyFields;
 const Json kNull;
 
-void AppendUtf8(uint32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else {
-    out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  }
-}
 
 class Parser {
  public:
@@ -130,7 +114,7 @@ class Parser {
               pos_ = save;  // a lone high surrogate; the next escape stands alone
             }
           }
-          AppendUtf8(cp, out);
+          pycodecs::AppendCodePoint(out, cp);
           break;
         }
         default:

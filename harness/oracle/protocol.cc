@@ -1,4 +1,5 @@
 #include "harness/oracle/protocol.h"
+#include "harness/pickle/pycodecs.h"
 
 #include <charconv>
 #include <cstring>
@@ -104,23 +105,6 @@ int ParseCommonResponse(std::string_view payload, OracleOutcome& out, OracleErro
 
 // --- A minimal JSON reader: enough for the flat handshake object. ----------
 
-void AppendUtf8(uint32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else {
-    out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  }
-}
 
 class Json {
  public:
@@ -201,7 +185,7 @@ class Json {
               i_ = save;
             }
           }
-          AppendUtf8(cp, out);
+          pycodecs::AppendCodePoint(out, cp);
           break;
         }
         default: return false;

@@ -57,21 +57,6 @@ PNode* PlaceholderNode(const Value& v) {
   return v.is(Kind::kEmpty) ? static_cast<PNode*>(const_cast<void*>(v.node())) : nullptr;
 }
 
-Builtin SafeBuiltin(std::string_view module, std::string_view name) {
-  if (module == "builtins") {
-    if (name == "set") return Builtin::kSet;
-    if (name == "frozenset") return Builtin::kFrozenSet;
-    if (name == "bytearray") return Builtin::kByteArray;
-    if (name == "bytes") return Builtin::kBytes;
-    if (name == "complex") return Builtin::kComplex;
-    if (name == "object") return Builtin::kObject;
-  } else if (module == "_codecs" && name == "encode") {
-    return Builtin::kCodecsEncode;
-  } else if (module == "copyreg" && name == "_reconstructor") {
-    return Builtin::kReconstructor;
-  }
-  return Builtin::kNone;
-}
 
 bool IsStubClass(const Value& v) { return v.is(Kind::kGlobal) && v.global()->builtin == Builtin::kNone; }
 

@@ -32,21 +32,6 @@ Error CallType(PyTypeName t = PyTypeName::kUnknown, uint8_t sub = 0) {
 // Which attribute a failed lookup named, for AttributeError messages.
 enum AttrName : uint8_t { kAttrAppend = 0, kAttrAdd = 1, kAttrDict = 2, kAttrOther = 3 };
 
-Builtin SafeBuiltin(std::string_view module, std::string_view name) {
-  if (module == "builtins") {
-    if (name == "set") return Builtin::kSet;
-    if (name == "frozenset") return Builtin::kFrozenSet;
-    if (name == "bytearray") return Builtin::kByteArray;
-    if (name == "bytes") return Builtin::kBytes;
-    if (name == "complex") return Builtin::kComplex;
-    if (name == "object") return Builtin::kObject;
-  } else if (module == "_codecs" && name == "encode") {
-    return Builtin::kCodecsEncode;
-  } else if (module == "copyreg" && name == "_reconstructor") {
-    return Builtin::kReconstructor;
-  }
-  return Builtin::kNone;
-}
 
 bool IsStubClass(const Value& v) {
   return v.is(Kind::kGlobal) && v.global()->builtin == Builtin::kNone;

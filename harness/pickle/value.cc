@@ -220,6 +220,22 @@ PyTypeName PyTypeOf(const Value& v) {
   return PyTypeName::kUnknown;
 }
 
+Builtin SafeBuiltin(std::string_view module, std::string_view name) {
+  if (module == "builtins") {
+    if (name == "set") return Builtin::kSet;
+    if (name == "frozenset") return Builtin::kFrozenSet;
+    if (name == "bytearray") return Builtin::kByteArray;
+    if (name == "bytes") return Builtin::kBytes;
+    if (name == "complex") return Builtin::kComplex;
+    if (name == "object") return Builtin::kObject;
+  } else if (module == "_codecs" && name == "encode") {
+    return Builtin::kCodecsEncode;
+  } else if (module == "copyreg" && name == "_reconstructor") {
+    return Builtin::kReconstructor;
+  }
+  return Builtin::kNone;
+}
+
 BigInt BigIntNode::ToBigInt() const {
   return BigInt::FromLimbs(std::span<const uint32_t>(limbs, nlimbs), negative);
 }

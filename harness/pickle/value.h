@@ -224,6 +224,10 @@ enum class Builtin : uint8_t {
   kReconstructor,
 };
 
+// The safe built-in a (module, name) resolves to, after any fix_imports
+// mapping; Builtin::kNone for every other global (a stub class).
+Builtin SafeBuiltin(std::string_view module, std::string_view name);
+
 struct GlobalNode {
   ByteView module;  // UTF-8 (surrogatepass), after fix_imports mapping
   ByteView name;

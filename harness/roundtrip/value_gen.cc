@@ -6,6 +6,7 @@
 
 #include "harness/pickle/canonical.h"
 #include "harness/pickle/canonical_parse.h"
+#include "harness/pickle/pycodecs.h"
 
 namespace picklecheck {
 namespace {
@@ -30,23 +31,6 @@ class Rng {
   uint64_t state_;
 };
 
-void AppendUtf8(uint32_t cp, std::string& out) {  // surrogatepass: surrogates as 3 bytes
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else {
-    out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  }
-}
 
 class Generator {
  public:
@@ -205,9 +189,9 @@ class Generator {
                                             0xff, 0x100, 0x20ac, 0xd800, 0xdfff, 0xfffd, 0x1f600, 0x10ffff};
     for (int i = 0; i < len; ++i) {
       if (rng_.Chance(80)) {
-        AppendUtf8(static_cast<uint32_t>('a' + rng_.Below(26)), s);
+        pycodecs::AppendCodePoint(s, static_cast<uint32_t>('a' + rng_.Below(26)));
       } else {
-        AppendUtf8(rng_.Pick(kSpecial), s);
+        pycodecs::AppendCodePoint(s, rng_.Pick(kSpecial));
       }
     }
     // One-character strs below U+0100 are singletons: never labeled.
