@@ -182,12 +182,9 @@ Result<Value> Semantics::CallBuiltin(Builtin b, std::span<const Value> args,
                                      std::span<const DictEntry> kwargs, bool via_new) {
   switch (b) {
     case Builtin::kSet:
-      if (via_new) {
-        // set.__new__ ignores its arguments (set.__init__ fills the set);
-        // keywords are refused.
-        if (!kwargs.empty()) return CallType();
-        return doc_.NewSet();
-      }
+      // set.__new__ ignores its arguments, keywords included (set.__init__
+      // fills the set and checks them): NEWOBJ_EX(set, (1,), {0: 1}) is set().
+      if (via_new) return doc_.NewSet();
       return CallSet(false, args, kwargs);
     case Builtin::kFrozenSet:
       return CallSet(true, args, kwargs);
@@ -237,14 +234,16 @@ Result<Value> Semantics::CallBytes(bool bytearray, std::span<const Value> args,
   if (args.empty()) return bytearray ? doc_.NewByteArray({}) : doc_.NewBytes({});
   Value src = args[0];
   if (args.size() >= 2) {
-    if (!src.is(Kind::kStr)) return CallType();  // encoding without a string argument
-    if (!args[1].is(Kind::kStr)) return CallType();
-    if (args.size() == 3 && !args[2].is(Kind::kStr)) return CallType();
-    // The encoding and errors arguments are C strings: an embedded NUL is a
-    // ValueError before any codec lookup.
+    // Argument parsing first: encoding and errors must be strs, and, being
+    // C strings, without NUL (ValueError: embedded null character); only
+    // then "encoding without a string argument".
+    for (size_t i = 1; i < args.size(); ++i) {
+      if (!args[i].is(Kind::kStr)) return CallType(PyTypeOf(args[i]));
+    }
     for (size_t i = 1; i < args.size(); ++i) {
       if (args[i].str()->text.sv().find('\0') != std::string_view::npos) return Err(ErrorKind::kCallValueError);
     }
+    if (!src.is(Kind::kStr)) return CallType();  // encoding without a string argument
     std::string out;
     pycodecs::CodecError cerr;
     bool ok = false;
@@ -516,6 +515,15 @@ Status Semantics::SetItems(Value target, std::span<const Value> pairs) {
         auto len = static_cast<int64_t>(is_list ? target.list()->items.size
                                                 : target.bytearray()->bytes.size);
         if (!fits) return Err(ErrorKind::kIndexOutOfRange, PyTypeName::kInt, 0, 2);
+        // bytearray_ass_subscript converts the value before the bounds check
+        // (CPython 3.11, GH-91153): ba[10**9] = 300 is ValueError.
+        int64_t byte = 0;
+        if (!is_list) {
+          if (!IsIntLike(value)) return CallType(PyTypeOf(value), /*sub=*/4);
+          bool byte_fits;
+          byte = AsInt64(value, byte_fits);
+          if (!byte_fits || byte < 0 || byte > 255) return Err(ErrorKind::kCallValueError);
+        }
         if (idx < 0) idx += len;
         if (idx < 0 || idx >= len) {
           return Err(ErrorKind::kIndexOutOfRange, PyTypeName::kUnknown, 0, is_list ? 0 : 1);
@@ -523,13 +531,20 @@ Status Semantics::SetItems(Value target, std::span<const Value> pairs) {
         if (is_list) {
           target.list()->items[static_cast<size_t>(idx)] = value;
         } else {
-          if (!IsIntLike(value)) return CallType(PyTypeOf(value), /*sub=*/4);
-          int64_t b = AsInt64(value, fits);
-          if (!fits || b < 0 || b > 255) return Err(ErrorKind::kCallValueError);
-          target.bytearray()->bytes[static_cast<size_t>(idx)] = static_cast<uint8_t>(b);
+          target.bytearray()->bytes[static_cast<size_t>(idx)] = static_cast<uint8_t>(byte);
         }
         break;
       }
+      case Kind::kStr:
+      case Kind::kBytes:
+      case Kind::kTuple:
+      case Kind::kSet:
+      case Kind::kFrozenSet:
+        // PyObject_SetItem on a sequence type without item assignment: an
+        // index key is converted first (a huge int is IndexError "cannot fit
+        // 'int' into an index-sized integer"), then the assignment fails.
+        if (key.is(Kind::kBigInt)) return Err(ErrorKind::kIndexOutOfRange, PyTypeName::kInt, 0, 2);
+        return Err(ErrorKind::kNoItemAssignment, PyTypeOf(target));
       case Kind::kReadOnlyView:
         return Err(ErrorKind::kNoItemAssignment, PyTypeName::kMemoryView, 0, 1);
       case Kind::kGlobal:
@@ -603,12 +618,17 @@ Status Semantics::Build(Value inst, Value state) {
       return Err(ErrorKind::kNoItemAssignment, PyTypeName::kUnknown, 0, 2);
     }
   }
-  if (!slotstate.is(Kind::kEmpty) && !slotstate.is(Kind::kNone)) {
+  // The C unpickler skips a None state but not a None slot state: a 2-tuple
+  // state's second item must be a dict ((None, None) fails; pickle.py
+  // tests truthiness instead).
+  if (!slotstate.is(Kind::kEmpty)) {
     if (!slotstate.is(Kind::kDict)) return Err(ErrorKind::kSlotStateNotDict);
     for (const DictEntry& e : slotstate.dict()->entries) {
       if (!e.key.is(Kind::kStr)) return Err(ErrorKind::kAttributeNameNotStr, PyTypeOf(e.key));
       if (b == Builtin::kReconstructor) return Unsupported();
-      if (is_global) return CallType(PyTypeName::kType, /*sub=*/6);  // immutable type
+      // Built-in types refuse new attributes with TypeError; built-in
+      // functions and plain values have no __dict__ (AttributeError).
+      if (is_global && b != Builtin::kCodecsEncode) return CallType(PyTypeName::kType, /*sub=*/6);
       return Err(ErrorKind::kNoAttribute, PyTypeOf(inst), 0, kAttrOther);
     }
   }
