@@ -168,7 +168,15 @@ c("BuildSlotStateOnBuiltinFunction", b"c_codecs\nencode\nN}\x8c\x00K\x00s\x86b."
 c("SetItemByteArrayValueBeforeIndex", b"\x96\x02" + b"\x00"*7 + b"\x00\x00J\x00\x00\x000I500\ns.", "CallValueError@21")
 c("SetItemByteArrayValueTypeBeforeIndex", b"\x96" + Z8 + b"I0\n\x96" + Z8 + b"s.", "CallTypeError@21")
 c("SetItemOnStrHugeIndex", b"\x8c\x01a(\x8a\x09" + Z8 + b"\x01K\x00u.", "IndexOutOfRange@17")
+# bytes(n)/bytearray(n) with n beyond Py_ssize_t: OverflowError either sign ("cannot fit 'int' into an index-sized integer").
+c("ReduceBytesHugeNegative", b"cbuiltins\nbytes\nL-9900000000000000000\n\x85R.", "IntTooLarge@39")
+c("ReduceByteArrayHugePositive", b"cbuiltins\nbytearray\n\x8a\x09" + b"\x00"*8 + b"\x01\x85R.", "IntTooLarge@32")
 c("SetItemOnTuple", b")K\x00K\x00s.", "NoItemAssignment@5")
+# Argument Clinic's str converter, per argument in order: type, UTF-8 (a lone surrogate), NUL.
+c("BytesEncodingSurrogateBeforeSource", b"cbuiltins\nbytes\n(G" + b"\x00"*8 + b"X\x03\x00\x00\x00\xed\xb3\xbftR.", "UnicodeEncode@35")
+c("BytesEncodingSurrogateBeforeNul", b"cbuiltins\nbytes\n(X\x01\x00\x00\x00aX\x04\x00\x00\x00\xed\xb3\xbf\x00tR.", "UnicodeEncode@33")
+c("BytesEncodingNulBeforeErrorsType", b"cbuiltins\nbytes\n(X\x01\x00\x00\x00aX\x02\x00\x00\x00x\x00K\x05tR.", "CallValueError@33")
+c("CodecsEncodeErrorsSurrogate", b"c_codecs\nencode\nX\x01\x00\x00\x00aX\x05\x00\x00\x00utf-8X\x03\x00\x00\x00\xed\xb3\xbf\x87R.", "UnicodeEncode@41")
 c("ByteArrayEncodingNulBeforeSource", b"(\x89V\x00\ni__builtin__\nbytearray\n.", "CallValueError@5")
 c("NewObjExSetIgnoresKwargs", b"cbuiltins\nset\n(t(K\x00\x89d\x92.", "set()")
 c("BuildTwice", b"cm\nA\n)\x81K\x01bK\x02b.", "new(@m:A, ()).build(1).build(2)")

@@ -16,6 +16,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "harness/diff/cpython_errors.h"
 #include "harness/pickle/disasm.h"
@@ -316,11 +317,14 @@ class CorpusLoader {
     Push(std::move(c));
   }
 
+  // The first `options:` and `value:` lines count; later ones belong to the
+  // free-text report a finding carries (a fuzzer's report repeats the options
+  // in Python's spelling).
   void ReadSidecar(std::string_view text, CorpusCase& c) {
-    bool first = true;
+    bool first = true, have_options = false, have_value = false;
     for (std::string_view line : SplitView(text, '\n')) {
       line = TrimLine(line);
-      if (line.rfind("options:", 0) == 0) {
+      if (line.rfind("options:", 0) == 0 && !std::exchange(have_options, true)) {
         std::string why;
         DecodeOptions o;
         if (ParseDecodeOptions(TrimLine(line.substr(8)), o, &why)) {
@@ -328,7 +332,7 @@ class CorpusLoader {
         } else {
           errors_.push_back(c.origin + ".txt: " + why);
         }
-      } else if (line.rfind("value:", 0) == 0) {
+      } else if (line.rfind("value:", 0) == 0 && !std::exchange(have_value, true)) {
         c.value_text = std::string(TrimLine(line.substr(6)));
       } else if (first && !line.empty()) {
         c.description = std::string(line);

@@ -52,6 +52,27 @@ int64_t AsInt64(const Value& v, bool& fits) {
 
 bool IsStrKey(const DictEntry& e) { return e.key.is(Kind::kStr); }
 
+// Argument Clinic's `str` converter, applied to args[1..] in order (the
+// encoding and errors of bytes(), bytearray() and _codecs.encode()): each
+// must be a str (TypeError), encodable as UTF-8 (a lone surrogate:
+// UnicodeEncodeError, before the NUL check: bytes('a', '\udcff\0')) and,
+// being a C string, without NUL (ValueError: embedded null character). One
+// argument is checked fully before the next: bytes('a', 'x\0', 5) is the
+// ValueError.
+Status CheckCStringArgs(std::span<const Value> args) {
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (!args[i].is(Kind::kStr)) return CallType(PyTypeOf(args[i]));
+    std::string_view text = args[i].str()->text.sv();
+    std::string utf8;
+    pycodecs::CodecError cerr;
+    if (!pycodecs::EncodeUtf8(text, utf8, cerr)) {
+      return Err(ErrorKind::kUnicodeEncode, PyTypeName::kUnknown, cerr.start);
+    }
+    if (text.find('\0') != std::string_view::npos) return Err(ErrorKind::kCallValueError);
+  }
+  return {};
+}
+
 }  // namespace
 
 Semantics::Semantics(Document& doc, const Limits& limits, uint64_t input_size)
@@ -234,15 +255,8 @@ Result<Value> Semantics::CallBytes(bool bytearray, std::span<const Value> args,
   if (args.empty()) return bytearray ? doc_.NewByteArray({}) : doc_.NewBytes({});
   Value src = args[0];
   if (args.size() >= 2) {
-    // Argument parsing first: encoding and errors must be strs, and, being
-    // C strings, without NUL (ValueError: embedded null character); only
-    // then "encoding without a string argument".
-    for (size_t i = 1; i < args.size(); ++i) {
-      if (!args[i].is(Kind::kStr)) return CallType(PyTypeOf(args[i]));
-    }
-    for (size_t i = 1; i < args.size(); ++i) {
-      if (args[i].str()->text.sv().find('\0') != std::string_view::npos) return Err(ErrorKind::kCallValueError);
-    }
+    // Argument parsing first; only then "encoding without a string argument".
+    PC_RETURN_IF_ERROR(CheckCStringArgs(args));
     if (!src.is(Kind::kStr)) return CallType();  // encoding without a string argument
     std::string out;
     pycodecs::CodecError cerr;
@@ -288,7 +302,9 @@ Result<Value> Semantics::CallBytes(bool bytearray, std::span<const Value> args,
       return bytearray ? doc_.NewByteArray(zeros) : doc_.NewBytes(zeros);
     }
     case Kind::kBigInt:
-      return src.bigint()->negative ? Err(ErrorKind::kCallValueError) : Err(ErrorKind::kLimitExceeded);
+      // Beyond Py_ssize_t either way: "cannot fit 'int' into an index-sized
+      // integer" (bytes(-10**19) and bytes(10**19) both raise OverflowError).
+      return Err(ErrorKind::kIntTooLarge);
     case Kind::kList:
     case Kind::kTuple: {
       std::string out;
@@ -388,12 +404,7 @@ Result<Value> Semantics::CallComplex(std::span<const Value> args, std::span<cons
 Result<Value> Semantics::CallEncode(std::span<const Value> args, std::span<const DictEntry> kwargs) {
   if (!kwargs.empty()) return Unsupported();
   if (args.empty() || args.size() > 3) return CallType();
-  for (size_t i = 1; i < args.size(); ++i) {
-    if (!args[i].is(Kind::kStr)) return CallType(PyTypeOf(args[i]));
-  }
-  for (size_t i = 1; i < args.size(); ++i) {
-    if (args[i].str()->text.sv().find('\0') != std::string_view::npos) return Err(ErrorKind::kCallValueError);
-  }
+  PC_RETURN_IF_ERROR(CheckCStringArgs(args));
   std::string_view encoding = args.size() >= 2 ? args[1].str()->text.sv() : "utf-8";
   pycodecs::Encoding enc = pycodecs::ParseEncoding(encoding);
   if (enc == pycodecs::Encoding::kUnknown || enc == pycodecs::Encoding::kBytes) {
