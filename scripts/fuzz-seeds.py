@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Writes the seed corpus of the decode fuzzer: corpus/seed/decode/<sha1>.
+"""Writes the seed corpora of the fuzz targets: corpus/seed/<corpus>/<sha1>.
 
-Seeds are fuzz inputs in the fuzzer's layout (harness/fuzz/decode_input.h): a
-pickle followed by the options tail. They come from
+--target decode (the default; corpus/seed/decode, which fuzz_differential
+reads as well): seeds are fuzz inputs in the fuzzer's layout
+(harness/fuzz/decode_input.h): a pickle followed by the options tail. They
+come from
   * a value zoo (ints at every width boundary, floats, str/bytes of every
     size class, containers, sharing, cycles, sets, frozensets, OrderedDict,
     datetime, Decimal, Fraction, exceptions, class instances with __dict__ and
@@ -12,11 +14,27 @@ pickle followed by the options tail. They come from
   * every hand-made case of harness/pickle/testdata/decoder_cases.tsv (each
     opcode's valid and invalid forms), with its options mapped onto the tail;
   * a few Python 2-style pickles (STRING/BINSTRING under every encoding).
+
+--target differential (corpus/seed/differential; same layout): the inputs
+CPython's C unpickler *rejects* among the hand-made edge vectors and the
+every-opcode cases of the diff corpus (corpus/seed/diff/vectors/edge_vectors.tsv,
+corpus/seed/diff/opcodes.tsv), with their Unpickler options as tails, unless
+already a decode seed: rejections are where exception types can diverge, and
+accepted inputs are in the decode seeds' value zoo already. (Rejected inputs
+only also keeps them cheap for `picklecheck roundtrip corpus/`, which walks
+these directories too and skips pickles nobody accepts.)
+
+--target roundtrip (corpus/seed/fuzz_roundtrip): fuzz_roundtrip's inputs
+drive a value generator (harness/fuzz/value_text_gen.h), so seeds are
+pseudo-random byte strings of every size class (16 B to 2 KiB, from a fixed
+PRNG seed) under each options byte (large values allowed in one in seven); `scripts/nightly-fuzz --update-seeds`
+adds what fuzzing finds.
+
 Files are named by the sha1 of their content, each under 4 KiB. The output is
 the same on every run (hash randomization is pinned, set members are ints).
 Without --clean, files already in the directory (e.g. from `-merge=1`) stay.
 
-usage: scripts/fuzz-seeds.py [--out DIR] [--clean]
+usage: scripts/fuzz-seeds.py [--target decode|differential|roundtrip] [--out DIR] [--clean]
 """
 import argparse
 import collections
@@ -152,8 +170,12 @@ def map_case_options(field):
         elif key == "buf":
             buffers = []
             for spec in filter(None, value.split(";")):
-                hexdata, _, mode = spec.partition(":")
-                buffers.append((bytes.fromhex(hexdata)[:MAX_BUFFER_BYTES], mode == "r"))
+                if spec[:1] in ("r", "w"):  # corpus/README.md: wHEX / rHEX
+                    hexdata, readonly = spec[1:], spec[0] == "r"
+                else:  # HEX:r
+                    hexdata, _, mode = spec.partition(":")
+                    readonly = mode == "r"
+                buffers.append((bytes.fromhex(hexdata)[:MAX_BUFFER_BYTES], readonly))
             kw["buffers"] = buffers[:MAX_BUFFERS]
     return kw
 
@@ -168,22 +190,67 @@ def case_pickles():
             yield bytes.fromhex(fields[2]), tail(**map_case_options(fields[1]))
 
 
+# ---- differential: rejected edge cases -------------------------------------------
+def rejected_vectors():
+    sys.path.insert(0, os.path.join(ROOT, "oracles"))
+    import pickle_oracle  # noqa: E402 (the C unpickler under the safe policy)
+    files = [os.path.join(ROOT, "corpus", "seed", "diff", "vectors", "edge_vectors.tsv"),
+             os.path.join(ROOT, "corpus", "seed", "diff", "opcodes.tsv")]
+    for path in files:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("#") or not line.strip():
+                    continue
+                fields = line.rstrip("\n").split("\t")
+                data = bytes.fromhex(fields[2])
+                kw = map_case_options(fields[1])
+                buffers = kw.get("buffers")
+                verdict, _ = pickle_oracle.judge_load(
+                    data, fix_imports=kw.get("fix_imports", True), encoding=kw.get("encoding", "ASCII"),
+                    errors=kw.get("errors", "strict"), persistent=kw.get("persistent_load", True),
+                    buffers=None if buffers is None else [(ro, d) for d, ro in buffers])
+                if verdict == "E":
+                    yield data, tail(**kw)
+
+
+# ---- roundtrip: generator inputs ------------------------------------------------------
+def generator_inputs():
+    import random
+    rng = random.Random(20240229)
+    for size in (16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048):
+        # Options byte (harness/fuzz/roundtrip_fuzzer.cc): bit 0 fix_imports
+        # off, bit 1 in-band buffers, bits 2-4 all set: large values allowed.
+        for flags in (0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0x1C, 0x1F):
+            yield bytes(rng.randrange(256) for _ in range(size - 1)) + bytes([flags]), b""
+
+
 def main():
     if os.environ.get("PYTHONHASHSEED") != "0":
         # str hashes decide set order in pickle.dumps output: pin them.
         os.environ["PYTHONHASHSEED"] = "0"
         os.execv(sys.executable, [sys.executable] + sys.argv)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=os.path.join(ROOT, "corpus", "seed", "decode"))
+    parser.add_argument("--target", choices=("decode", "differential", "roundtrip"), default="decode")
+    parser.add_argument("--out", default=None)
     parser.add_argument("--clean", action="store_true", help="delete other files in --out first")
     args = parser.parse_args()
+    corpus = {"decode": "decode", "differential": "differential", "roundtrip": "fuzz_roundtrip"}[args.target]
+    args.out = args.out or os.path.join(ROOT, "corpus", "seed", corpus)
 
+    sources = {"decode": lambda: (zoo_pickles(), special_pickles(), case_pickles()),
+               "differential": lambda: (rejected_vectors(),),
+               "roundtrip": lambda: (generator_inputs(),)}[args.target]()
+    skip = set()
+    if args.target == "differential":
+        decode_dir = os.path.join(ROOT, "corpus", "seed", "decode")
+        skip = set(os.listdir(decode_dir)) if os.path.isdir(decode_dir) else set()
     seeds = {}
-    for source in (zoo_pickles(), special_pickles(), case_pickles()):
+    for source in sources:
         for payload, opts in source:
             data = payload + opts
-            if len(data) < MAX_SEED:
-                seeds[hashlib.sha1(data).hexdigest()] = data
+            name = hashlib.sha1(data).hexdigest()
+            if len(data) < MAX_SEED and name not in skip:
+                seeds[name] = data
     os.makedirs(args.out, exist_ok=True)
     if args.clean:
         for name in os.listdir(args.out):

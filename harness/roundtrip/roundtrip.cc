@@ -299,24 +299,26 @@ void ForEachNode(const Value& root, Fn&& fn) {
 }
 
 // Where an element's hash comes from.
-SetHashes ElementHashes(const Value& v, int depth = 0) {
+SetHashes ElementHashesAt(const Value& v, int depth) {
   if (depth > 64) return SetHashes::kIdentity;  // give up: treat as unreproducible
   switch (v.kind()) {
     case Kind::kBool:
     case Kind::kInt:
     case Kind::kBigInt:
-    case Kind::kFloat:
-    case Kind::kComplex: return SetHashes::kValue;
+    case Kind::kFloat: return SetHashes::kValue;
+    case Kind::kComplex:  // a NaN part hashes by address, as a NaN float does
+      return v.complex()->real != v.complex()->real || v.complex()->imag != v.complex()->imag ? SetHashes::kIdentity
+                                                                                              : SetHashes::kValue;
     case Kind::kStr:
     case Kind::kBytes: return SetHashes::kSeeded;
     case Kind::kTuple: {
       SetHashes h = SetHashes::kValue;
-      for (const Value& x : v.tuple()->span()) h = std::max(h, ElementHashes(x, depth + 1));
+      for (const Value& x : v.tuple()->span()) h = std::max(h, ElementHashesAt(x, depth + 1));
       return h;
     }
     case Kind::kFrozenSet: {
       SetHashes h = SetHashes::kValue;
-      for (const SetEntry& e : v.set()->entries) h = std::max(h, ElementHashes(e.key, depth + 1));
+      for (const SetEntry& e : v.set()->entries) h = std::max(h, ElementHashesAt(e.key, depth + 1));
       return h;
     }
     default: return SetHashes::kIdentity;  // None and NaN (3.11), objects, globals, buffers
@@ -369,6 +371,8 @@ std::string CheckId(const CheckResult& r) {
   if (r.q >= 0) out += ".P" + std::to_string(r.q);
   return out;
 }
+
+SetHashes ElementHashes(const Value& element) { return ElementHashesAt(element, 0); }
 
 SetHashes ClassifySetHashes(const Value& root) {
   SetHashes worst = SetHashes::kNone;

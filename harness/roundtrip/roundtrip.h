@@ -145,6 +145,9 @@ enum class SetHashes : uint8_t {
   kSeeded,     ///< also str or bytes: PYTHONHASHSEED decides
   kIdentity,   ///< also None, NaN, objects, globals...: addresses decide
 };
+// One set element (a tuple or frozenset: its worst element).
+SetHashes ElementHashes(const Value& element);
+// A whole graph: the worst element of any set or frozenset with two or more.
 SetHashes ClassifySetHashes(const Value& root);
 
 }  // namespace picklecheck
