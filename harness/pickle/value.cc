@@ -1,5 +1,6 @@
 #include "harness/pickle/value.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <new>
@@ -250,10 +251,12 @@ struct DocumentState {
   uint64_t end_offset = 0;
   // CPython 3.11 singletons: "" and the 256 one-character latin-1 strs,
   // b"" and the 256 one-byte bytes, and ().
+  // The two 256-entry tables are made on first use: zeroing 4 KiB per
+  // document was a quarter of decoding a small pickle.
   StrNode* empty_str = nullptr;
-  StrNode* char_strs[256] = {};
+  StrNode** char_strs = nullptr;
   BytesNode* empty_bytes = nullptr;
-  BytesNode* byte_bytes[256] = {};
+  BytesNode** byte_bytes = nullptr;
   TupleNode* empty_tuple = nullptr;
   // Globals are interned by (module, name): find_class returns the same
   // object for the same name.
@@ -286,6 +289,14 @@ bool Document::InInput(const char* p, size_t n) const {
 }
 
 namespace {
+
+// A table of 256 null pointers in the arena.
+template <typename T>
+T* ZeroedTable(Arena& arena) {
+  T* table = arena.NewArray<T>(256);
+  std::fill_n(table, 256, T{});
+  return table;
+}
 
 ByteView CopyBytes(Arena& arena, std::string_view s) {
   if (s.empty()) return {};
@@ -333,6 +344,7 @@ Value Document::NewStr(std::string_view s) {
   if (s.size() <= 2) {
     int c = LatinCharOf(s);
     if (c >= 0) {
+      if (st.char_strs == nullptr) st.char_strs = ZeroedTable<StrNode*>(st.arena);
       StrNode*& slot = st.char_strs[c];
       if (slot == nullptr) {
         slot = st.arena.New<StrNode>();
@@ -358,6 +370,7 @@ Value Document::NewBytes(std::string_view s) {
 Value Document::NewBytesCached(std::string_view s) {
   auto& st = *state_;
   if (s.size() == 1) {
+    if (st.byte_bytes == nullptr) st.byte_bytes = ZeroedTable<BytesNode*>(st.arena);
     BytesNode*& slot = st.byte_bytes[static_cast<uint8_t>(s[0])];
     if (slot == nullptr) {
       slot = st.arena.New<BytesNode>();
