@@ -32,7 +32,8 @@ Sources, in order (the first source of a given (pickle, options) names it):
                    style calls, torch-like persistent ids), Python 2 pickles
   decoder_cases:*  harness/pickle/testdata/decoder_cases.tsv
   edge:*, zoo:*    harness/pickle/testdata/{edge,zoo}_vectors.tsv
-  regress:*        corpus/regress/decode/* (fuzzer findings), when present
+  regress:*        corpus/regress/{decode,differential}/* (findings of the fuzzers
+                   whose inputs are pickles), when present
 
 Ids are `<Level>.cpython-c.P<proto>.<OPCODE>.<Case>` (shared/STYLE.md): Level
 is Required for y_/n_ (the C unpickler judges) and Advisory for i_. They are
@@ -64,7 +65,9 @@ ORACLE_DIR = os.path.join(ROOT, 'oracles')
 ORACLE_SCRIPT = os.path.join(ORACLE_DIR, 'pickle_oracle.py')
 OUT_DIR = os.path.join(ROOT, 'corpus', 'conformance')
 TESTDATA = os.path.join(ROOT, 'harness', 'pickle', 'testdata')
-REGRESS_DIR = os.path.join(ROOT, 'corpus', 'regress', 'decode')
+# Fuzz targets whose inputs are a pickle plus the options tail
+# (harness/fuzz/decode_input.h); fuzz_roundtrip's inputs drive a generator.
+REGRESS_DIRS = [os.path.join(ROOT, 'corpus', 'regress', d) for d in ('decode', 'differential')]
 MEMORY_LIMIT = 1 << 30
 FORMAT_VERSION = 1
 
@@ -1162,11 +1165,15 @@ def split_decode_input(data):
 
 
 def gen_regress(out):
-    if not os.path.isdir(REGRESS_DIR):
-        return
-    for name in sorted(os.listdir(REGRESS_DIR)):
-        path = os.path.join(REGRESS_DIR, name)
-        if not os.path.isfile(path) or name.startswith('.'):
+    for regress_dir in REGRESS_DIRS:
+        if os.path.isdir(regress_dir):
+            gen_regress_dir(out, regress_dir)
+
+
+def gen_regress_dir(out, regress_dir):
+    for name in sorted(os.listdir(regress_dir)):
+        path = os.path.join(regress_dir, name)
+        if not os.path.isfile(path) or name.startswith('.') or name.endswith('.txt'):
             continue
         with open(path, 'rb') as f:
             raw = f.read()

@@ -160,7 +160,7 @@ void CompareCPythons(const OracleOutcome& c, const OracleOutcome& python, CPytho
 }
 
 void Diff(std::string_view pickle, const DecodeOptions& options, std::span<Oracle* const> oracles,
-          Verdict& out, const Limits& limits) {
+          Verdict& out, const Limits& limits, bool skip_when_ours_inconclusive) {
   {
     Result<Document> doc = Decode(pickle, options, limits);
     out.ours.accepted = doc.ok();
@@ -173,9 +173,14 @@ void Diff(std::string_view pickle, const DecodeOptions& options, std::span<Oracl
     }
   }
 
-  out.runs.resize(oracles.size());
   out.judge = -1;
   out.cpython = CPythonComparison{};
+  if (skip_when_ours_inconclusive && !out.ours.accepted && IsInconclusive(out.ours.error.kind)) {
+    out.runs.clear();
+    out.kind = VerdictKind::kInconclusive;
+    return;
+  }
+  out.runs.resize(oracles.size());
   int python = -1;
   for (size_t k = 0; k < oracles.size(); ++k) {
     OracleRun& run = out.runs[k];

@@ -126,9 +126,13 @@ struct Verdict {
 
 // Runs the decoder and every oracle on `pickle` and fills `out` (reusing its
 // strings and runs). Oracles are called in order, synchronously; none is
-// owned. Never throws.
+// owned. Never throws. With `skip_when_ours_inconclusive`, a decoder result
+// of kUnsupportedForm/kLimitExceeded ends there: kInconclusive, no runs (the
+// verdict could be nothing else, and CPython may spend seconds building what
+// exceeded our budget); the C/Python comparison is lost, so only callers that
+// want the verdict alone (the differential fuzzer) set it.
 void Diff(std::string_view pickle, const DecodeOptions& options, std::span<Oracle* const> oracles,
-          Verdict& out, const Limits& limits = {});
+          Verdict& out, const Limits& limits = {}, bool skip_when_ours_inconclusive = false);
 Verdict Diff(std::string_view pickle, const DecodeOptions& options,
              std::span<Oracle* const> oracles, const Limits& limits = {});
 inline Verdict Diff(std::string_view pickle, const DecodeOptions& options,

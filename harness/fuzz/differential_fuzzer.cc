@@ -89,7 +89,8 @@ std::optional<Finding> Check(std::string_view input) {
   DecodeInput in = SplitDecodeInput(reinterpret_cast<const uint8_t*>(input.data()), input.size());
   std::string_view payload(reinterpret_cast<const char*>(in.payload.data()), in.payload.size());
   Oracle* oracles[] = {s.oracle};
-  Diff(payload, in.options, std::span<Oracle* const>(oracles, 1), s.verdict);
+  Diff(payload, in.options, std::span<Oracle* const>(oracles, 1), s.verdict, Limits{},
+       /*skip_when_ours_inconclusive=*/true);
   const Verdict& v = s.verdict;
   if (v.kind == VerdictKind::kOracleFailure) {
     // Not a finding; say so now and then, so a dead oracle is not silent.
