@@ -50,6 +50,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "harness/diff/cpython_errors.h"
@@ -461,6 +462,14 @@ std::optional<Finding> Check(std::string_view input) {
       return details_T + "ours (" + std::to_string(ours.size()) + " bytes): " + Hex(ours, 1024) + "\n" +
              Dis(ours, lo);
     };
+    // Our encoder wrote the value; CPython's pickler (outcome `c`) refused it.
+    auto cpython_refused = [&](const OracleOutcome& c, std::string details) {
+      return finding("encode|" + P + "|wrote-but-cpython-refused|" + Token(c.exception) + "|msg=" +
+                         MessageKey(c.message),
+                     P + ": our encoder writes " + std::to_string(ours.size()) + " bytes, CPython refuses: " +
+                         c.exception + ": " + c.message.substr(0, 200),
+                     std::move(details));
+    };
 
     // Both decoders read our bytes.
     Result<Document> decoded = Decode(ours, lo);
@@ -493,11 +502,7 @@ std::optional<Finding> Check(std::string_view input) {
       // a finding.
       const OracleOutcome& c = dump();
       if (c.kind == OutcomeKind::kRejected) {
-        return finding("encode|" + P + "|wrote-but-cpython-refused|" + Token(c.exception) + "|msg=" +
-                           MessageKey(c.message),
-                       P + ": our encoder writes " + std::to_string(ours.size()) + " bytes, CPython refuses: " +
-                           c.exception + ": " + c.message.substr(0, 200),
-                       both_fn());
+        return cpython_refused(c, both_fn());
       }
       if (sample_bytes && c.kind == OutcomeKind::kAccepted && c.value != ours) {
         size_t at_byte = FirstDifference(ours, c.value);
@@ -545,11 +550,7 @@ std::optional<Finding> Check(std::string_view input) {
     if (!same_text(D, T)) {
       const OracleOutcome& c = dump();
       if (c.kind == OutcomeKind::kRejected) {
-        return finding("encode|" + P + "|wrote-but-cpython-refused|" + Token(c.exception) + "|msg=" +
-                           MessageKey(c.message),
-                       P + ": our encoder writes " + std::to_string(ours.size()) + " bytes, CPython refuses: " +
-                           c.exception + ": " + c.message.substr(0, 200),
-                       details_ours_fn());
+        return cpython_refused(c, details_ours_fn());
       }
       if (c.kind == OutcomeKind::kAccepted) {
         DecodeOptions co;
@@ -571,11 +572,7 @@ std::optional<Finding> Check(std::string_view input) {
     if (sample_bytes) {
       const OracleOutcome& c = dump();
       if (c.kind == OutcomeKind::kRejected) {
-        return finding("encode|" + P + "|wrote-but-cpython-refused|" + Token(c.exception) + "|msg=" +
-                           MessageKey(c.message),
-                       P + ": our encoder writes " + std::to_string(ours.size()) + " bytes, CPython refuses: " +
-                           c.exception + ": " + c.message.substr(0, 200),
-                       details_ours_fn());
+        return cpython_refused(c, details_ours_fn());
       }
       if (c.kind == OutcomeKind::kAccepted && (c.value != ours || !SameBuffers(c.buffers, s.encoded.buffers))) {
         size_t at = FirstDifference(ours, c.value);
